@@ -1,0 +1,270 @@
+//! The typed API: one async method per action, each on a fresh instance.
+//!
+//! A [`Connector`] is a pre-instantiated component plus the rules of its calls: the outbound
+//! policy and the limits. Every call gets a new `Store` and instance (an instance that trapped
+//! cannot be entered again, and nothing leaks from one call to the next), and ends in one of
+//! three ways: the action's result, the action's WIT error ([`ConnectorError::Action`]), or a
+//! harness verdict (deadline, memory limit, trap).
+//!
+//! The deadline of a call is the connection's `timeout-ms` (60 s when unset) plus
+//! [`CallLimits::grace`]. It is enforced twice: a timer around the whole call ends a guest that
+//! waits in a host call, and epoch interruption traps a guest that spins without calling out.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use qualys_connector::qualys::server::ApiServer;
+use wasmtime::component::ResourceTable;
+use wasmtime::{Store, Trap};
+use wasmtime_wasi::clocks::WasiClocksCtx;
+use wasmtime_wasi_http::WasiHttpCtx;
+
+use crate::bindings::{self, ConnectorPre};
+use crate::error::ConnectorError;
+use crate::policy::{OutboundHooks, OutboundLog, OutboundPolicy};
+use crate::runtime::{EPOCH_TICK, Runtime};
+use crate::state::{CallState, MemoryCap};
+use crate::{
+    ActionError, AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest,
+    UserActivation,
+};
+
+/// Time budget of an action whose connection sets none (the component's default too).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Limits of every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Most linear memory the guest may have.
+    pub memory_bytes: usize,
+    /// Time allowed beyond the action's own timeout before the harness stops the guest.
+    pub grace: Duration,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 * 1024 * 1024,
+            grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What the harness measured of the last call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// The guest's largest linear memory during the call, in bytes.
+    pub peak_memory_bytes: usize,
+}
+
+/// The connector component, ready to run actions.
+#[derive(Clone)]
+pub struct Connector {
+    pre: ConnectorPre<CallState>,
+    runtime: Runtime,
+    policy: Arc<OutboundPolicy>,
+    log: OutboundLog,
+    limits: CallLimits,
+}
+
+impl Connector {
+    /// Loads the component at `path` into the process-wide [`Runtime`] (compiled once).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConnectorError> {
+        Self::load_in(&Runtime::shared()?, path)
+    }
+
+    /// Loads the component at `path` into `runtime` (compiled once per runtime).
+    pub fn load_in(runtime: &Runtime, path: impl AsRef<Path>) -> Result<Self, ConnectorError> {
+        let pre = runtime.load(path.as_ref())?;
+        Ok(Self {
+            pre,
+            runtime: runtime.clone(),
+            policy: Arc::new(OutboundPolicy::new()),
+            log: OutboundLog::default(),
+            limits: CallLimits::default(),
+        })
+    }
+
+    /// Uses `policy` for outbound requests. With no allowed hosts, each call allows the
+    /// server its connection resolves to, and nothing else.
+    pub fn with_policy(mut self, policy: OutboundPolicy) -> Self {
+        self.policy = Arc::new(policy);
+        self
+    }
+
+    /// Uses `limits` for every call.
+    pub fn with_limits(mut self, limits: CallLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The outbound requests of every call made through this connector (and its clones).
+    pub fn outbound_log(&self) -> &OutboundLog {
+        &self.log
+    }
+
+    /// The runtime this connector runs in.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Runs `test-connection`.
+    pub async fn test_connection(
+        &self,
+        conn: &Connection,
+    ) -> Result<ConnectionReport, ConnectorError> {
+        let (result, _) = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_test_connection(store, conn).await
+            })
+            .await;
+        flatten(result)
+    }
+
+    /// Runs `activate-user`.
+    pub async fn activate_user(
+        &self,
+        conn: &Connection,
+        login: &str,
+    ) -> Result<UserActivation, ConnectorError> {
+        let (result, _) = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_activate_user(store, conn, login).await
+            })
+            .await;
+        flatten(result)
+    }
+
+    /// Runs `search-agents`.
+    pub async fn search_agents(
+        &self,
+        conn: &Connection,
+        query: &AgentQuery,
+    ) -> Result<AgentPage, ConnectorError> {
+        let (result, _) = self.search_agents_measured(conn, query).await;
+        result
+    }
+
+    /// Runs `search-agents` and reports what the harness measured.
+    pub async fn search_agents_measured(
+        &self,
+        conn: &Connection,
+        query: &AgentQuery,
+    ) -> (Result<AgentPage, ConnectorError>, CallStats) {
+        let (result, stats) = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_search_agents(store, conn, query).await
+            })
+            .await;
+        (flatten(result), stats)
+    }
+
+    /// Runs `launch-scan`.
+    pub async fn launch_scan(
+        &self,
+        conn: &Connection,
+        request: &ScanRequest,
+    ) -> Result<ScanLaunch, ConnectorError> {
+        let (result, _) = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_launch_scan(store, conn, request).await
+            })
+            .await;
+        flatten(result)
+    }
+
+    /// Runs `describe`: the JSON manifest of the actions.
+    pub async fn describe(&self) -> Result<String, ConnectorError> {
+        let (result, _) = self
+            .call(None, async |actions, store| {
+                actions.call_describe(store).await
+            })
+            .await;
+        result
+    }
+
+    /// Runs one export on a fresh instance within the call's limits.
+    async fn call<R>(
+        &self,
+        conn: Option<&Connection>,
+        export: impl AsyncFnOnce(
+            &bindings::exports::qualys::connector::actions::Guest,
+            &mut Store<CallState>,
+        ) -> wasmtime::Result<R>,
+    ) -> (Result<R, ConnectorError>, CallStats) {
+        let budget = conn
+            .and_then(|conn| conn.timeout_ms)
+            .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_millis(ms.into()));
+        let deadline = budget + self.limits.grace;
+        let mut store = self.store(conn, deadline);
+        let run = async {
+            let instance = self.pre.instantiate_async(&mut store).await?;
+            export(instance.qualys_connector_actions(), &mut store).await
+        };
+        let outcome = tokio::time::timeout(deadline, run).await;
+        let memory = &store.data().memory;
+        let stats = CallStats {
+            peak_memory_bytes: memory.peak_bytes,
+        };
+        let result = match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Err(_) => Err(deadline_exceeded(deadline)),
+            Ok(Err(_)) if memory.exceeded => Err(ConnectorError::MemoryLimit {
+                limit_bytes: memory.limit_bytes,
+            }),
+            Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+                Err(deadline_exceeded(deadline))
+            }
+            Ok(Err(error)) => Err(ConnectorError::Trap(format!("{error:#}"))),
+        };
+        (result, stats)
+    }
+
+    /// A store for one call: its outbound hooks, memory cap and epoch deadline.
+    fn store(&self, conn: Option<&Connection>, deadline: Duration) -> Store<CallState> {
+        let state = CallState {
+            table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            clocks: WasiClocksCtx::default(),
+            hooks: OutboundHooks {
+                policy: self.call_policy(conn),
+                log: self.log.clone(),
+            },
+            memory: MemoryCap {
+                limit_bytes: self.limits.memory_bytes,
+                peak_bytes: 0,
+                exceeded: false,
+            },
+        };
+        let mut store = Store::new(self.runtime.engine(), state);
+        store.limiter(|state| &mut state.memory);
+        let ticks = deadline.as_millis() / EPOCH_TICK.as_millis() + 1;
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// The policy of one call: the configured one, or the connection's own server.
+    fn call_policy(&self, conn: Option<&Connection>) -> Arc<OutboundPolicy> {
+        if !self.policy.has_no_allowed_hosts() {
+            return self.policy.clone();
+        }
+        let server = conn
+            .and_then(|conn| ApiServer::resolve(conn.server.as_deref(), conn.username.trim()).ok());
+        match server {
+            Some(server) => Arc::new((*self.policy).clone().allow_host(server.host)),
+            None => self.policy.clone(),
+        }
+    }
+}
+
+fn flatten<T>(result: Result<Result<T, ActionError>, ConnectorError>) -> Result<T, ConnectorError> {
+    result?.map_err(ConnectorError::Action)
+}
+
+fn deadline_exceeded(deadline: Duration) -> ConnectorError {
+    ConnectorError::DeadlineExceeded {
+        seconds: deadline.as_secs_f64(),
+    }
+}

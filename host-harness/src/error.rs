@@ -1,0 +1,60 @@
+//! The harness's one error type.
+
+use crate::ActionError;
+
+/// Why a call of the component did not produce a result.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The action ran and returned the WIT `error` record.
+    #[error("{}: {}", kind_name(.0), .0.message)]
+    Action(ActionError),
+    /// The call ran past its deadline (the action's timeout plus the grace period) and was
+    /// stopped by the harness.
+    #[error("the component did not finish within {seconds:.1} s and was stopped")]
+    DeadlineExceeded {
+        /// The deadline that passed, in seconds.
+        seconds: f64,
+    },
+    /// The guest tried to grow its memory past the limit and was stopped.
+    #[error("the component exceeded its memory limit of {limit_bytes} bytes and was stopped")]
+    MemoryLimit {
+        /// The limit in bytes.
+        limit_bytes: usize,
+    },
+    /// The guest trapped (a bug in the component, never an expected outcome).
+    #[error("the component trapped: {0}")]
+    Trap(String),
+    /// The component could not be read, compiled, linked or instantiated.
+    #[error("could not load the component: {0}")]
+    Load(String),
+    /// The harness was configured wrongly (a bad route, say).
+    #[error("harness configuration: {0}")]
+    Config(String),
+}
+
+impl ConnectorError {
+    /// The action's error record, when the action itself failed.
+    pub fn action(&self) -> Option<&ActionError> {
+        match self {
+            Self::Action(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// The WIT name of an error kind, e.g. `auth-failed`.
+pub fn kind_name(error: &ActionError) -> &'static str {
+    use crate::ErrorKind;
+    match error.kind {
+        ErrorKind::InvalidInput => "invalid-input",
+        ErrorKind::AuthFailed => "auth-failed",
+        ErrorKind::PermissionDenied => "permission-denied",
+        ErrorKind::NotFound => "not-found",
+        ErrorKind::Conflict => "conflict",
+        ErrorKind::RateLimited => "rate-limited",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Transport => "transport",
+        ErrorKind::Upstream => "upstream",
+        ErrorKind::BadResponse => "bad-response",
+    }
+}

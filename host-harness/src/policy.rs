@@ -1,0 +1,254 @@
+//! Outbound policy: which hosts the component may reach, and where its requests really go.
+//!
+//! Every request the guest makes arrives in [`WasiHttpHooks::send_request`]. There the
+//! [`OutboundPolicy`] decides:
+//!
+//! * **allow-list**: a request to a host that is not allowed is refused before any connection
+//!   is made, and the guest sees `wasi:http`'s `HTTP-request-denied` (a `transport` error);
+//! * **routes**: like curl's `--resolve`, a route sends requests for `host:port` to another
+//!   origin (the simulator on loopback) while the `Host` header keeps the original name, so
+//!   tests and the demo run the real platform resolution of the component;
+//! * **body cap**: a response body larger than the cap is cut off with `HTTP-response-body-size`.
+//!
+//! Every decision is appended to an [`OutboundLog`] that tests and the CLI can read.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::uri::{Authority, Scheme, Uri};
+use http_body_util::{BodyExt, Limited};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// Default cap on a response body reaching the guest (the guest's own cap is 64 MiB).
+pub const DEFAULT_BODY_CAP: usize = 80 * 1024 * 1024;
+
+/// Where requests may go and where they are sent.
+#[derive(Debug, Clone, Default)]
+pub struct OutboundPolicy {
+    allowed_hosts: Vec<String>,
+    routes: BTreeMap<String, Uri>,
+    body_cap: Option<usize>,
+}
+
+impl OutboundPolicy {
+    /// A policy that allows nothing and routes nothing; [`allow_host`](Self::allow_host) opens it.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Allows requests to `host` (any port; compared without case).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Sends requests for `authority` (`host` or `host:port`; the port defaults to the request's
+    /// scheme) to `origin` (e.g. `http://127.0.0.1:8080`), keeping the `Host` header.
+    pub fn route(mut self, authority: &str, origin: &str) -> Result<Self, crate::ConnectorError> {
+        let origin: Uri = origin
+            .parse()
+            .map_err(|_| crate::ConnectorError::Config(format!("{origin:?} is not an origin")))?;
+        if origin.scheme().is_none() || origin.authority().is_none() {
+            return Err(crate::ConnectorError::Config(format!(
+                "the route target {origin} needs a scheme and a host"
+            )));
+        }
+        self.routes.insert(authority.to_ascii_lowercase(), origin);
+        Ok(self)
+    }
+
+    /// Cuts off response bodies larger than `bytes`.
+    pub fn body_cap(mut self, bytes: usize) -> Self {
+        self.body_cap = Some(bytes);
+        self
+    }
+
+    /// True when `host` is on the allow-list.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.allowed_hosts.iter().any(|allowed| *allowed == host)
+    }
+
+    /// True when the allow-list is empty (the connector then allows the connection's server).
+    pub fn has_no_allowed_hosts(&self) -> bool {
+        self.allowed_hosts.is_empty()
+    }
+
+    fn target_for(&self, uri: &Uri) -> Option<&Uri> {
+        let host = uri.host()?.to_ascii_lowercase();
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme() == Some(&Scheme::HTTP) {
+                80
+            } else {
+                443
+            });
+        self.routes
+            .get(&format!("{host}:{port}"))
+            .or_else(|| self.routes.get(&host))
+    }
+}
+
+/// What happened to one outbound request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRecord {
+    /// The method.
+    pub method: String,
+    /// The URL the guest asked for.
+    pub url: String,
+    /// Whether it was sent (possibly routed) or refused by the allow-list.
+    pub verdict: Verdict,
+}
+
+/// The policy's decision on one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Sent to this URL (the routed one when a route applied).
+    Sent(String),
+    /// Refused: the host is not allowed.
+    Refused,
+}
+
+/// Outbound requests of every call that shares this log, in order.
+#[derive(Debug, Clone, Default)]
+pub struct OutboundLog(Arc<Mutex<Vec<OutboundRecord>>>);
+
+impl OutboundLog {
+    /// Everything recorded so far.
+    pub fn records(&self) -> Vec<OutboundRecord> {
+        self.0
+            .lock()
+            .map(|records| records.clone())
+            .unwrap_or_default()
+    }
+
+    /// Forgets everything recorded so far.
+    pub fn clear(&self) {
+        if let Ok(mut records) = self.0.lock() {
+            records.clear();
+        }
+    }
+
+    fn push(&self, record: OutboundRecord) {
+        if let Ok(mut records) = self.0.lock() {
+            records.push(record);
+        }
+    }
+}
+
+/// The `wasi:http` hooks of one call: its policy and log.
+pub(crate) struct OutboundHooks {
+    pub(crate) policy: Arc<OutboundPolicy>,
+    pub(crate) log: OutboundLog,
+}
+
+type ResponseFuture = Box<
+    dyn Future<
+            Output = wasmtime_wasi_http::Result<(
+                http::Response<WasiBody>,
+                Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+            )>,
+        > + Send,
+>;
+
+impl WasiHttpHooks for OutboundHooks {
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> ResponseFuture {
+        let url = request.uri().to_string();
+        let method = request.method().to_string();
+        let allowed = request
+            .uri()
+            .host()
+            .is_some_and(|host| self.policy.allows(host));
+        if !allowed {
+            self.log.push(OutboundRecord {
+                method,
+                url,
+                verdict: Verdict::Refused,
+            });
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        if let Some(target) = self.policy.target_for(request.uri()) {
+            match routed(request.uri(), target) {
+                Some(uri) => *request.uri_mut() = uri,
+                None => return Box::new(async { Err(HttpError::HttpRequestUriInvalid) }),
+            }
+        }
+        self.log.push(OutboundRecord {
+            method,
+            url,
+            verdict: Verdict::Sent(request.uri().to_string()),
+        });
+        let cap = self.policy.body_cap.unwrap_or(DEFAULT_BODY_CAP);
+        Box::new(async move {
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let response = response.map(|body| capped(body, cap));
+            Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
+        })
+    }
+}
+
+/// `uri` with scheme and authority replaced by those of `target`.
+fn routed(uri: &Uri, target: &Uri) -> Option<Uri> {
+    let scheme = target.scheme()?.clone();
+    let authority: Authority = target.authority()?.clone();
+    let path = uri.path_and_query().map_or("/", |path| path.as_str());
+    Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(path)
+        .build()
+        .ok()
+}
+
+/// `body`, failing with `HTTP-response-body-size` past `cap` bytes.
+fn capped(
+    body: impl http_body::Body<Data = Bytes, Error = HttpError> + Send + 'static,
+    cap: usize,
+) -> WasiBody {
+    Limited::new(body, cap)
+        .map_err(move |error| match error.downcast::<HttpError>() {
+            Ok(inner) => *inner,
+            Err(_) => HttpError::HttpResponseBodySize(Some(cap as u64)),
+        })
+        .boxed_unsync()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_allowed_without_case() {
+        let policy = OutboundPolicy::new().allow_host("QualysAPI.qualys.com");
+        assert!(policy.allows("qualysapi.QUALYS.com"));
+        assert!(!policy.allows("evil.example.com"));
+    }
+
+    #[test]
+    fn routes_match_host_and_default_port() {
+        let policy = OutboundPolicy::new()
+            .route("qualysapi.qualys.com:443", "http://127.0.0.1:9")
+            .unwrap();
+        let uri: Uri = "https://qualysapi.qualys.com/msp/about.php?x=1"
+            .parse()
+            .unwrap();
+        let target = policy.target_for(&uri).unwrap();
+        assert_eq!(
+            routed(&uri, target).unwrap().to_string(),
+            "http://127.0.0.1:9/msp/about.php?x=1"
+        );
+        let other: Uri = "https://qualysapi.qualys.com:8443/".parse().unwrap();
+        assert!(policy.target_for(&other).is_none());
+    }
+
+    #[test]
+    fn a_route_target_must_be_an_origin() {
+        assert!(OutboundPolicy::new().route("a:443", "127.0.0.1").is_err());
+    }
+}

@@ -1,0 +1,39 @@
+//! The export boundary: the WIT `actions` interface implemented over [`WasiTransport`].
+//!
+//! Each export runs its action with a fresh transport and converts the connector's error to the
+//! WIT `error` record; nothing else happens here.
+
+use crate::bindings::exports::qualys::connector::actions::Guest;
+use crate::contract::{
+    AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest, UserActivation,
+    WitError, to_wit_error,
+};
+use crate::transport::WasiTransport;
+use crate::{actions, bindings};
+
+/// The component's implementation of the exported interface.
+struct Component;
+
+impl Guest for Component {
+    fn test_connection(conn: Connection) -> Result<ConnectionReport, WitError> {
+        actions::test_connection(WasiTransport, &conn).map_err(to_wit_error)
+    }
+
+    fn activate_user(conn: Connection, login: String) -> Result<UserActivation, WitError> {
+        actions::activate_user(WasiTransport, &conn, &login).map_err(to_wit_error)
+    }
+
+    fn search_agents(conn: Connection, query: AgentQuery) -> Result<AgentPage, WitError> {
+        actions::search_agents(WasiTransport, &conn, &query).map_err(to_wit_error)
+    }
+
+    fn launch_scan(conn: Connection, request: ScanRequest) -> Result<ScanLaunch, WitError> {
+        actions::launch_scan(WasiTransport, &conn, &request).map_err(to_wit_error)
+    }
+
+    fn describe() -> String {
+        actions::describe()
+    }
+}
+
+bindings::export!(Component with_types_in bindings);

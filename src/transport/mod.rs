@@ -1,0 +1,105 @@
+//! HTTP transport: the one layer that talks to the host.
+//!
+//! The protocol layer describes a request as plain data ([`HttpRequest`]) and hands it to a
+//! [`Transport`] together with a deadline on the monotonic clock. The transport either returns
+//! the whole answer ([`HttpResponse`], body capped at [`MAX_BODY_BYTES`]) or fails with an
+//! [`Error`](crate::Error) of kind `timeout`, `transport` or `bad-response`; it never blocks
+//! past the deadline.
+//!
+//! In the component the transport is [`WasiTransport`], built on `wasi:http` and
+//! `wasi:clocks/monotonic-clock`. Native unit tests drive the layers above with scripted
+//! transports, which is why the clock is part of the trait.
+
+#[cfg(target_arch = "wasm32")]
+mod wasi;
+
+#[cfg(target_arch = "wasm32")]
+pub use wasi::WasiTransport;
+
+use crate::Result;
+
+/// Largest response body read before giving up with `bad-response` (64 MiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// A point on the monotonic clock, in nanoseconds.
+pub type Instant = u64;
+
+/// Nanoseconds in one millisecond.
+pub const NANOS_PER_MILLI: u64 = 1_000_000;
+
+/// Nanoseconds in one second.
+pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+
+/// HTTP methods the connector uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+/// URL schemes the connector uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// HTTPS: every real Qualys platform.
+    Https,
+    /// Plain HTTP: only ever for loopback hosts (tests, a local proxy).
+    Http,
+}
+
+/// One request, fully built: the transport adds nothing but `Content-Length`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The scheme.
+    pub scheme: Scheme,
+    /// `host` or `host:port`.
+    pub authority: String,
+    /// Path and percent-encoded query string.
+    pub path_and_query: String,
+    /// Header names (lower case) and values.
+    pub headers: Vec<(String, String)>,
+    /// The body; empty for GET.
+    pub body: Vec<u8>,
+}
+
+/// One answer, with its whole body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Header names (lower case) and values, in the order received.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body, at most [`MAX_BODY_BYTES`].
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of header `name` (lower case) as text, when present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+            .map(str::trim)
+    }
+
+    /// The first value of header `name` parsed as an unsigned number.
+    pub fn header_u32(&self, name: &str) -> Option<u32> {
+        self.header(name)?.parse().ok()
+    }
+}
+
+/// Sends HTTP requests and tells the time.
+pub trait Transport {
+    /// Sends `request` and reads the whole answer, failing with `timeout` at `deadline`.
+    fn send(&mut self, request: &HttpRequest, deadline: Instant) -> Result<HttpResponse>;
+
+    /// Now, on the monotonic clock.
+    fn now(&self) -> Instant;
+
+    /// Blocks until `instant` on the monotonic clock.
+    fn sleep_until(&mut self, instant: Instant);
+}

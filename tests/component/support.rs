@@ -1,0 +1,80 @@
+//! Shared set-up: the component, a simulator, and a connector routed to it.
+
+use std::path::PathBuf;
+
+use host_harness::simulator::{Account, Simulator, SimulatorConfig};
+use host_harness::{ActionError, Connection, Connector, ConnectorError, OutboundPolicy};
+use qualys_connector::qualys::server::PLATFORMS;
+
+/// The component under test: `$QUALYS_CONNECTOR_WASM`, else `target/qualys-connector.wasm`.
+pub fn component_path() -> PathBuf {
+    let path = std::env::var_os("QUALYS_CONNECTOR_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/qualys-connector.wasm")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask test` (or `cargo xtask build` first)",
+        path.display()
+    );
+    path
+}
+
+/// A running simulator and a connector whose platform hosts all lead to it.
+pub struct Harness {
+    /// The simulator.
+    pub sim: Simulator,
+    /// The connector, routed to the simulator.
+    pub connector: Connector,
+}
+
+impl Harness {
+    /// A simulator with the default dataset.
+    pub async fn start() -> Self {
+        Self::with_config(SimulatorConfig::default()).await
+    }
+
+    /// A simulator with `config`.
+    pub async fn with_config(config: SimulatorConfig) -> Self {
+        let sim = Simulator::start(config).await.expect("simulator starts");
+        let connector = Connector::load(component_path())
+            .expect("component loads")
+            .with_policy(routes_to(&sim, OutboundPolicy::new()));
+        Self { sim, connector }
+    }
+
+    /// The same simulator behind a connector with `policy` (routes added).
+    pub fn connector_with(&self, policy: OutboundPolicy) -> Connector {
+        self.connector
+            .clone()
+            .with_policy(routes_to(&self.sim, policy))
+    }
+}
+
+/// `policy` plus a route from every platform host to the simulator.
+pub fn routes_to(sim: &Simulator, policy: OutboundPolicy) -> OutboundPolicy {
+    PLATFORMS.iter().fold(policy, |policy, (_, host)| {
+        policy
+            .route(&format!("{host}:443"), &sim.origin())
+            .expect("valid route")
+    })
+}
+
+/// A connection for `account`, with the server left to the username.
+pub fn conn(account: &Account) -> Connection {
+    Connection {
+        server: None,
+        username: account.login.to_owned(),
+        password: account.password.to_owned(),
+        timeout_ms: Some(20_000),
+    }
+}
+
+/// The action error of a failed call; fails the test on a harness error.
+pub fn action_error<T: std::fmt::Debug>(result: Result<T, ConnectorError>) -> ActionError {
+    match result {
+        Err(ConnectorError::Action(error)) => error,
+        other => panic!("expected an action error, got {other:?}"),
+    }
+}
