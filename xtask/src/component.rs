@@ -75,3 +75,75 @@ fn import_name(resolve: &Resolve, key: &WorldKey) -> String {
         WorldKey::Interface(id) => resolve.id_of(*id).unwrap_or_else(|| format!("{id:?}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wit_component::StringEncoding;
+    use wit_parser::{LiftLowerAbi, ManglingAndAbi};
+
+    /// A component whose world is `world` in `wit`, with a dummy core module.
+    fn component_of(wit: &str) -> Vec<u8> {
+        let mut resolve = Resolve::default();
+        let package = resolve.push_str("test.wit", wit).unwrap();
+        let world = resolve.select_world(&[package], Some("w")).unwrap();
+        let mut module = wit_component::dummy_module(
+            &resolve,
+            world,
+            ManglingAndAbi::Legacy(LiftLowerAbi::Sync),
+        );
+        wit_component::embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8)
+            .unwrap();
+        encode(&module).unwrap()
+    }
+
+    const PACKAGES: &str = "
+        package qualys:connector;
+        world w { IMPORTS }
+        package wasi:clocks@0.2.2 {
+            interface monotonic-clock { now: func() -> u64; }
+            interface wall-clock { now: func() -> u64; }
+        }
+        package wasi:filesystem@0.2.2 {
+            interface types { sync: func(); }
+        }
+        package wasi:http@0.2.2 {
+            interface outgoing-handler { handle: func(); }
+        }
+    ";
+
+    fn world_importing(imports: &str) -> Vec<u8> {
+        component_of(&PACKAGES.replace("IMPORTS", imports))
+    }
+
+    #[test]
+    fn http_and_the_monotonic_clock_are_allowed() {
+        let component = world_importing(
+            "import wasi:http/outgoing-handler@0.2.2; import wasi:clocks/monotonic-clock@0.2.2;",
+        );
+        let imports = check_imports(&component).unwrap();
+        assert!(imports.contains(&"wasi:http/outgoing-handler@0.2.2".to_owned()));
+        assert!(imports.contains(&"wasi:clocks/monotonic-clock@0.2.2".to_owned()));
+    }
+
+    #[test]
+    fn the_wall_clock_is_refused() {
+        let component = world_importing("import wasi:clocks/wall-clock@0.2.2;");
+        let error = check_imports(&component).unwrap_err().to_string();
+        assert!(error.contains("wasi:clocks/wall-clock@0.2.2"), "{error}");
+    }
+
+    #[test]
+    fn the_filesystem_is_refused() {
+        let component = world_importing("import wasi:filesystem/types@0.2.2;");
+        let error = check_imports(&component).unwrap_err().to_string();
+        assert!(error.contains("wasi:filesystem/types"), "{error}");
+    }
+
+    #[test]
+    fn a_bare_function_import_is_refused() {
+        let component = world_importing("import spy: func();");
+        let error = check_imports(&component).unwrap_err().to_string();
+        assert!(error.contains("spy"), "{error}");
+    }
+}
