@@ -67,7 +67,7 @@ impl OutboundPolicy {
     /// True when `host` is on the allow-list.
     pub fn allows(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
-        self.allowed_hosts.iter().any(|allowed| *allowed == host)
+        self.allowed_hosts.contains(&host)
     }
 
     /// True when the allow-list is empty (the connector then allows the connection's server).

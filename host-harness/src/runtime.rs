@@ -110,7 +110,7 @@ fn linker(engine: &Engine) -> Result<Linker<CallState>, ConnectorError> {
     wasmtime_wasi_io::add_to_linker_async(&mut linker).map_err(load_error)?;
     wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<CallState, WasiClocks>(
         &mut linker,
-        |state| wasmtime_wasi::clocks::WasiClocksView::clocks(state),
+        wasmtime_wasi::clocks::WasiClocksView::clocks,
     )
     .map_err(load_error)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(load_error)?;

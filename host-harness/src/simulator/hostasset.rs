@@ -364,7 +364,7 @@ impl AssetWriter<'_> {
         if asset.software.is_empty() || !self.open_list("software") {
             return;
         }
-        for software in &asset.software {
+        for software in asset.software {
             self.doc.open("HostAssetSoftware");
             self.leaf(
                 "software.list.HostAssetSoftware.name",
@@ -385,7 +385,7 @@ impl AssetWriter<'_> {
         if asset.open_ports.is_empty() || !self.open_list("openPort") {
             return;
         }
-        for port in &asset.open_ports {
+        for port in asset.open_ports {
             self.doc.open("HostAssetOpenPort");
             let number = port.port.to_string();
             self.leaf(
@@ -448,7 +448,10 @@ mod tests {
     };
     use crate::simulator::{CLOUD_AGENT_TAG, Simulator};
 
-    const TAG: (&str, &str, &str) = ("tagName", "EQUALS", CLOUD_AGENT_TAG);
+    /// (field, operator, value)
+    type Criteria = (&'static str, &'static str, &'static str);
+
+    const TAG: Criteria = ("tagName", "EQUALS", CLOUD_AGENT_TAG);
 
     async fn search(
         sim: &Simulator,
@@ -670,7 +673,7 @@ mod tests {
     #[tokio::test]
     async fn invalid_requests_answer_400_invalid_request() {
         let sim = small_simulator().await;
-        let cases: Vec<(Vec<(&str, &str, &str)>, Option<&str>)> = vec![
+        let cases: Vec<(Vec<Criteria>, Option<&str>)> = vec![
             (vec![TAG], Some("0")),
             (vec![TAG], Some("1001")),
             (vec![TAG], Some("ten")),

@@ -127,8 +127,8 @@
 //! `USER_LIST_OUTPUT`, after `USER_LIST`: this is how Qualys truncates its other list APIs, and
 //! the shape a client must follow.
 //!
-//! `user.php` rules and the exact `RETURN` numbers and messages are documented in
-//! [`users`](self::users) (see [`UserActionFailure`]).
+//! `user.php` rules and the exact `RETURN` numbers and messages are documented in [`users`]
+//! and on [`UserActionFailure`].
 //!
 //! ## On-demand scans
 //!
@@ -137,25 +137,37 @@
 //! ([`ScanType::required_module`]). Accepted ids come back sorted and without duplicates, in the
 //! shape chosen by [`ScanIdsShape`].
 //!
+//! ## Faults
+//!
+//! [`Simulator::inject`] queues a [`Fault`] (next request) or a [`FaultRule`] (next N requests,
+//! optionally only paths containing a fragment). The table of what each fault does, and whether
+//! the endpoint still runs behind it, is in [`faults`].
+//!
+//! ## Runtimes
+//!
+//! [`Simulator::start`] serves on the caller's tokio runtime (a `#[tokio::test]` is enough, as
+//! long as the test does not block that runtime's only thread while it waits for an answer);
+//! [`Simulator::start_blocking`] brings its own two-thread runtime for synchronous callers.
+//!
 //! ## Time
 //!
 //! The simulator's clock is frozen at [`REFERENCE_INSTANT`]: every date it writes
 //! (`SIMPLE_RETURN/DATETIME`, `USER_OUTPUT/API@at`) is that instant, and agent check-ins lie in
 //! the 90 days before it. Only rate-limit windows and fault delays use the real clock.
 
-mod about;
+pub mod about;
 pub mod accounts;
-mod agents;
-mod faults;
+pub mod agents;
+pub mod faults;
 mod filters;
-mod hostasset;
-mod log;
-mod ratelimit;
+pub mod hostasset;
+pub mod log;
+pub mod ratelimit;
 mod reply;
-mod scans;
+pub mod scans;
 mod server;
 mod service_request;
-mod users;
+pub mod users;
 mod xml;
 
 #[cfg(test)]
@@ -196,13 +208,10 @@ pub struct SimulatorConfig {
     pub heavy_fields: bool,
     /// Number of generated users on top of the fixed accounts and the [`scenario`] users.
     pub users: usize,
-    /// How accepted scan ids are written in the on-demand scan answer; can be changed later with
-    /// [`Simulator::set_scan_ids_shape`].
-    pub scan_ids_shape: ScanIdsShape,
 }
 
 impl Default for SimulatorConfig {
-    /// Seed 7, 300 agents, 40 untagged assets, heavy fields, 20 generated users, ids as `[1,2]`.
+    /// Seed 7, 300 agents, 40 untagged assets, heavy fields, 20 generated users.
     fn default() -> Self {
         SimulatorConfig {
             seed: 7,
@@ -210,7 +219,6 @@ impl Default for SimulatorConfig {
             untagged_assets: 40,
             heavy_fields: true,
             users: 20,
-            scan_ids_shape: ScanIdsShape::BracketText,
         }
     }
 }
@@ -240,7 +248,7 @@ impl SimState {
             launched_scans: Mutex::new(Vec::new()),
             faults: FaultQueue::default(),
             limits: RateLimiter::default(),
-            scan_ids_shape: Mutex::new(config.scan_ids_shape),
+            scan_ids_shape: Mutex::new(ScanIdsShape::BracketText),
         }
     }
 }
@@ -263,8 +271,9 @@ pub struct Simulator {
 impl Simulator {
     /// Generates the data and starts serving on `127.0.0.1:0` on the current tokio runtime.
     pub async fn start(config: SimulatorConfig) -> std::io::Result<Simulator> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
         let state = Arc::new(SimState::new(&config));
-        let (addr, server) = server::spawn(state.clone(), &tokio::runtime::Handle::current())?;
+        let (addr, server) = server::spawn(state.clone(), &runtime)?;
         Ok(Simulator {
             state,
             addr,
@@ -364,7 +373,8 @@ impl Simulator {
         self.state.limits.enforce(login, limit);
     }
 
-    /// Chooses how the accepted asset ids of on-demand scan answers are written.
+    /// Chooses how the accepted asset ids of on-demand scan answers are written (default
+    /// [`ScanIdsShape::BracketText`]).
     pub fn set_scan_ids_shape(&self, shape: ScanIdsShape) {
         *lock(&self.state.scan_ids_shape) = shape;
     }

@@ -218,11 +218,21 @@ mod tests {
                 concurrency_limit: 2,
             },
         );
-        let about = || TestRequest::get("/msp/about.php").auth(&MANAGER).send(sim.addr());
+        let about = || {
+            TestRequest::get("/msp/about.php")
+                .auth(&MANAGER)
+                .send(sim.addr())
+        };
         let first = about().await.expect("answer");
         assert_eq!(first.header("x-ratelimit-limit"), Some("2"));
         assert_eq!(first.header("x-ratelimit-remaining"), Some("1"));
-        assert_eq!(about().await.expect("answer").header("x-ratelimit-remaining"), Some("0"));
+        assert_eq!(
+            about()
+                .await
+                .expect("answer")
+                .header("x-ratelimit-remaining"),
+            Some("0")
+        );
         let refused = about().await.expect("answer");
         assert_eq!(refused.status, 409);
         assert_eq!(refused.first("CODE").as_deref(), Some("1965"));
@@ -231,16 +241,25 @@ mod tests {
             .and_then(|wait| wait.parse().ok())
             .expect("wait header");
         assert!((1..=60).contains(&wait));
-        assert!(refused.first("TEXT").is_some_and(|t| t.contains(&format!("another {wait} seconds"))));
+        assert!(
+            refused
+                .first("TEXT")
+                .is_some_and(|t| t.contains(&format!("another {wait} seconds")))
+        );
         let count = TestRequest::post(COUNT)
             .auth(&MANAGER)
-            .xml(&service_request(&[("tagName", "EQUALS", "Cloud Agent")], None))
+            .xml(&service_request(
+                &[("tagName", "EQUALS", "Cloud Agent")],
+                None,
+            ))
             .send(sim.addr())
             .await
             .expect("answer");
         assert_eq!(count.status, 200, "QPS is never limited");
         assert!(count.header("x-ratelimit-limit").is_none());
-        let other = TestRequest::get("/msp/about.php").auth(&ADMINISTRATOR).send(sim.addr());
+        let other = TestRequest::get("/msp/about.php")
+            .auth(&ADMINISTRATOR)
+            .send(sim.addr());
         assert_eq!(other.await.expect("answer").status, 200);
     }
 
@@ -255,7 +274,11 @@ mod tests {
                 concurrency_limit: 2,
             },
         );
-        let about = || TestRequest::get("/msp/about.php").auth(&MANAGER).send(sim.addr());
+        let about = || {
+            TestRequest::get("/msp/about.php")
+                .auth(&MANAGER)
+                .send(sim.addr())
+        };
         assert_eq!(about().await.expect("answer").status, 200);
         let refused = about().await.expect("answer");
         assert_eq!(refused.status, 409);
@@ -281,7 +304,10 @@ mod tests {
         );
         let addr = sim.addr();
         let slow = tokio::spawn(async move {
-            TestRequest::get("/msp/about.php").auth(&MANAGER).send(addr).await
+            TestRequest::get("/msp/about.php")
+                .auth(&MANAGER)
+                .send(addr)
+                .await
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let second = TestRequest::get("/msp/user_list.php")
@@ -294,7 +320,10 @@ mod tests {
         assert_eq!(second.header("x-concurrency-limit-running"), Some("2"));
         let slow = slow.await.expect("task").expect("answer");
         assert_eq!(slow.status, 200);
-        let third = TestRequest::get("/msp/about.php").auth(&MANAGER).send(addr).await;
+        let third = TestRequest::get("/msp/about.php")
+            .auth(&MANAGER)
+            .send(addr)
+            .await;
         assert_eq!(third.expect("answer").status, 200);
     }
 

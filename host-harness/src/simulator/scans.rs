@@ -315,8 +315,14 @@ mod tests {
     async fn bulk_scan_accepts_only_tagged_agents_with_the_needed_module() {
         let sim = small_simulator().await;
         let dataset = sim.dataset();
-        let with_vm = dataset.agents().find(|a| a.has_module(MODULE_VM)).expect("vm");
-        let without_vm = dataset.agents().find(|a| !a.has_module(MODULE_VM)).expect("no vm");
+        let with_vm = dataset
+            .agents()
+            .find(|a| a.has_module(MODULE_VM))
+            .expect("vm");
+        let without_vm = dataset
+            .agents()
+            .find(|a| !a.has_module(MODULE_VM))
+            .expect("no vm");
         let untagged = dataset
             .assets
             .iter()
@@ -324,11 +330,19 @@ mod tests {
             .expect("untagged");
         let unknown = dataset.assets.last().map(|a| a.id + 1000).unwrap_or(1);
         let asked = [unknown, without_vm.id, with_vm.id, untagged.id, with_vm.id];
-        let response = bulk(&sim, "scan=Vulnerability_Scan&overrideConfigCpu=true", &asked).await;
+        let response = bulk(
+            &sim,
+            "scan=Vulnerability_Scan&overrideConfigCpu=true",
+            &asked,
+        )
+        .await;
         assert_eq!(response.status, 200);
         assert_eq!(response.first("responseCode").as_deref(), Some("SUCCESS"));
         assert_eq!(accepted_ids(&response), vec![with_vm.id]);
-        assert_eq!(response.texts("count"), vec!["1".to_owned(), "1".to_owned()]);
+        assert_eq!(
+            response.texts("count"),
+            vec!["1".to_owned(), "1".to_owned()]
+        );
         assert_eq!(
             sim.launched_scans(),
             vec![LaunchedScan {
@@ -404,13 +418,17 @@ mod tests {
         ] {
             let response = bulk(&sim, query, &ids).await;
             assert_eq!(response.status, 400, "{query}");
-            assert_eq!(response.first("responseCode").as_deref(), Some("INVALID_REQUEST"));
+            assert_eq!(
+                response.first("responseCode").as_deref(),
+                Some("INVALID_REQUEST")
+            );
         }
-        let not_a_number = TestRequest::post("/qps/rest/1.0/ods/ca/agentasset/abc?scan=Inventory_Scan")
-            .auth(&MANAGER)
-            .send(sim.addr())
-            .await
-            .expect("answer");
+        let not_a_number =
+            TestRequest::post("/qps/rest/1.0/ods/ca/agentasset/abc?scan=Inventory_Scan")
+                .auth(&MANAGER)
+                .send(sim.addr())
+                .await
+                .expect("answer");
         assert_eq!(not_a_number.status, 400);
         assert!(sim.launched_scans().is_empty());
     }
@@ -427,7 +445,10 @@ mod tests {
         .await
         .expect("answer");
         assert_eq!(response.status, 200);
-        assert_eq!(response.first("responseCode").as_deref(), Some("UNAUTHORIZED"));
+        assert_eq!(
+            response.first("responseCode").as_deref(),
+            Some("UNAUTHORIZED")
+        );
         assert!(sim.launched_scans().is_empty());
     }
 

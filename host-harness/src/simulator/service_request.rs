@@ -293,6 +293,24 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_bytes_and_cut_bodies_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let valid = br#"<?xml version="1.0"?><ServiceRequest><preferences><limitResults>5</limitResults></preferences><filters><Criteria field="name" operator="CONTAINS">a&amp;b&#x41;<![CDATA[x]]></Criteria></filters></ServiceRequest>"#;
+        for cut in 0..valid.len() {
+            let _ = parse_service_request(&valid[..cut]);
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let alphabet = b"<>/=\"'&;#x![]CDATA ServiceRequestfilters\xc3\xa9\xff";
+        for _ in 0..5000 {
+            let length = rng.random_range(0..80);
+            let body: Vec<u8> = (0..length)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            let _ = parse_service_request(&body);
+        }
+    }
+
+    #[test]
     fn data_payloads_are_skipped() {
         let body =
             b"<ServiceRequest><data><HostAsset><name>x</name></HostAsset></data></ServiceRequest>";

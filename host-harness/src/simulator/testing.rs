@@ -80,7 +80,7 @@ impl TestRequest {
     }
 
     /// Sends on a fresh connection (`Connection: close`) and reads everything.
-    pub(crate) async fn send(&self, addr: SocketAddr) -> std::io::Result<TestResponse> {
+    pub(crate) async fn send(self, addr: SocketAddr) -> std::io::Result<TestResponse> {
         let mut stream = TcpStream::connect(addr).await?;
         let started = Instant::now();
         stream.write_all(&self.head()).await?;
@@ -268,3 +268,34 @@ pub(crate) async fn small_simulator() -> super::Simulator {
 pub(crate) const SEARCH: &str = "/qps/rest/2.0/search/am/hostasset";
 /// The path of the count endpoint.
 pub(crate) const COUNT: &str = "/qps/rest/2.0/count/am/hostasset";
+
+/// Whether the text is one well-formed XML document (balanced, every reference predefined).
+pub(crate) fn is_well_formed(xml: &str) -> bool {
+    let mut reader = Reader::from_str(xml);
+    let mut depth = 0usize;
+    let mut roots = 0usize;
+    loop {
+        match reader.read_event() {
+            Err(_) => return false,
+            Ok(Event::Start(_)) => {
+                roots += usize::from(depth == 0);
+                depth += 1;
+            }
+            Ok(Event::Empty(_)) => roots += usize::from(depth == 0),
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::GeneralRef(reference)) => {
+                let known = reference.resolve_char_ref().ok().flatten().is_some()
+                    || reference
+                        .decode()
+                        .ok()
+                        .and_then(|name| resolve_predefined_entity(&name))
+                        .is_some();
+                if !known {
+                    return false;
+                }
+            }
+            Ok(Event::Eof) => return depth == 0 && roots == 1,
+            Ok(_) => {}
+        }
+    }
+}

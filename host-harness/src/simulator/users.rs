@@ -2,8 +2,8 @@
 //!
 //! # Who is there
 //!
-//! The directory holds, sorted by `USER_ID` (ascending, with gaps): the fixed
-//! [`accounts`](super::accounts) (all Active), the [`scenario`] users (fixed logins for each
+//! The directory holds, sorted by `USER_ID` (ascending, with gaps): the
+//! [fixed accounts](super::accounts) (all Active), the [`scenario`] users (fixed logins for each
 //! interesting case: Inactive Manager, Inactive Administrator, Inactive users in Europe and in
 //! other units, Pending Activation users, …), then `SimulatorConfig::users` generated users
 //! (about 70 % Active, 20 % Inactive, 10 % Pending Activation; varied roles and business units,

@@ -111,9 +111,7 @@ impl XmlDoc {
     /// `<name><![CDATA[text]]></name>`; a `]]>` inside the text is split across sections.
     pub(crate) fn leaf_cdata(&mut self, name: &str, text: &str) {
         self.open(name);
-        if text.is_empty() {
-            self.emit(Event::CData(BytesCData::new("")));
-        }
+        // `escaped` yields one (possibly empty) section per `]]>`-free run: `<![CDATA[]]>` for "".
         for section in BytesCData::escaped(text) {
             self.emit(Event::CData(section));
         }
