@@ -6,7 +6,7 @@
 use crate::bindings::exports::qualys::connector::actions::Guest;
 use crate::contract::{
     AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest, UserActivation,
-    WitError, to_wit_error,
+    WitError, to_wit_error, to_wit_scan_launch,
 };
 use crate::transport::WasiTransport;
 use crate::{actions, bindings};
@@ -28,7 +28,9 @@ impl Guest for Component {
     }
 
     fn launch_scan(conn: Connection, request: ScanRequest) -> Result<ScanLaunch, WitError> {
-        actions::launch_scan(WasiTransport, &conn, &request).map_err(to_wit_error)
+        actions::launch_scan(WasiTransport, &conn, &request)
+            .map(to_wit_scan_launch)
+            .map_err(to_wit_error)
     }
 
     fn describe() -> String {

@@ -2,7 +2,8 @@
 //!
 //! Actions take and return these generated types directly, so a field added to the WIT shows
 //! up here and nowhere else needs a copy. Errors are the exception: every layer uses
-//! [`crate::Error`], and [`to_wit_error`] converts at the export boundary.
+//! [`crate::Error`], and [`to_wit_error`] converts at the export boundary; so does
+//! [`to_wit_scan_launch`], for the error a `launch-scan` result can hold.
 
 pub use crate::bindings::exports::qualys::connector::actions::{
     Agent, AgentPage, AgentQuery, Capability, ConnectionReport, FailedBatch, RateLimit, ScanLaunch,
@@ -12,6 +13,7 @@ pub use crate::bindings::qualys::connector::types::{
     Connection, Error as WitError, ErrorKind as WitErrorKind,
 };
 
+use crate::actions::ScanOutcome;
 use crate::{Error, ErrorKind};
 
 /// The WIT `error` record for `error`.
@@ -23,6 +25,20 @@ pub fn to_wit_error(error: Error) -> WitError {
         qualys_code: error.qualys_code,
         retry_after_secs: error.retry_after_secs,
         hint: error.hint,
+    }
+}
+
+/// The WIT `scan-launch` record for `outcome`, the failed batch's error converted.
+pub fn to_wit_scan_launch(outcome: ScanOutcome) -> ScanLaunch {
+    ScanLaunch {
+        scan_type: outcome.scan_type.to_owned(),
+        launched: outcome.launched,
+        not_launched: outcome.not_launched,
+        failed_batch: outcome.failed_batch.map(|failed| FailedBatch {
+            asset_ids: failed.asset_ids,
+            error: to_wit_error(failed.error),
+        }),
+        not_sent: outcome.not_sent,
     }
 }
 
@@ -38,5 +54,37 @@ fn to_wit_kind(kind: ErrorKind) -> WitErrorKind {
         ErrorKind::Transport => WitErrorKind::Transport,
         ErrorKind::Upstream => WitErrorKind::Upstream,
         ErrorKind::BadResponse => WitErrorKind::BadResponse,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::BatchFailure;
+
+    #[test]
+    fn a_scan_outcome_keeps_every_id_and_converts_the_failed_batch_error() {
+        let outcome = ScanOutcome {
+            scan_type: "UDC_Scan",
+            launched: vec![1, 2],
+            not_launched: vec![3],
+            failed_batch: Some(BatchFailure {
+                asset_ids: vec![4, 5],
+                error: Error::new(ErrorKind::Timeout, "late").with_hint("retry later"),
+            }),
+            not_sent: vec![6],
+        };
+        let launch = to_wit_scan_launch(outcome);
+        assert_eq!(launch.scan_type, "UDC_Scan");
+        assert_eq!(
+            (launch.launched, launch.not_launched),
+            (vec![1, 2], vec![3])
+        );
+        assert_eq!(launch.not_sent, [6]);
+        let failed = launch.failed_batch.unwrap();
+        assert_eq!(failed.asset_ids, [4, 5]);
+        assert_eq!(failed.error.kind, WitErrorKind::Timeout);
+        assert_eq!(failed.error.message, "late");
+        assert_eq!(failed.error.hint.as_deref(), Some("retry later"));
     }
 }

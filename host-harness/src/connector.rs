@@ -8,22 +8,25 @@
 //!
 //! The deadline of a call is the connection's `timeout-ms` (60 s when unset) plus
 //! [`CallLimits::grace`]. It is enforced twice: a timer around the whole call ends a guest that
-//! waits in a host call, and epoch interruption traps a guest that spins without calling out.
+//! waits in a host call, and epoch interruption stops a guest that spins without calling out.
+//! At every epoch tick ([`EPOCH_TICK`](crate::runtime::EPOCH_TICK)) a running guest yields to
+//! the async executor, so a spinning guest never starves the other calls (or a simulator)
+//! sharing its thread; once the deadline has passed, the next tick traps it instead.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use qualys_connector::qualys::server::ApiServer;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Store, Trap};
+use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi::clocks::WasiClocksCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, ConnectorPre};
 use crate::error::ConnectorError;
 use crate::policy::{OutboundHooks, OutboundLog, OutboundPolicy};
-use crate::runtime::{EPOCH_TICK, Runtime};
+use crate::runtime::Runtime;
 use crate::state::{CallState, MemoryCap};
 use crate::{
     ActionError, AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest,
@@ -45,7 +48,7 @@ pub struct CallLimits {
 impl Default for CallLimits {
     fn default() -> Self {
         Self {
-            memory_bytes: 64 * 1024 * 1024,
+            memory_bytes: 128 * 1024 * 1024,
             grace: Duration::from_secs(2),
         }
     }
@@ -184,6 +187,17 @@ impl Connector {
         result
     }
 
+    /// Creates a store and an instance and drops them, calling nothing: what every call pays
+    /// before the guest runs. For warming up and for benchmarks.
+    pub async fn instantiate(&self) -> Result<(), ConnectorError> {
+        let mut store = self.store(None, DEFAULT_TIMEOUT + self.limits.grace);
+        self.pre
+            .instantiate_async(&mut store)
+            .await
+            .map(drop)
+            .map_err(|error| ConnectorError::Trap(format!("{error:#}")))
+    }
+
     /// Runs one export on a fresh instance within the call's limits.
     async fn call<R>(
         &self,
@@ -239,9 +253,18 @@ impl Connector {
         };
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.memory);
-        let ticks = deadline.as_millis() / EPOCH_TICK.as_millis() + 1;
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
+        // Every tick: yield to the executor, or trap once the deadline has passed.
+        let ends = Instant::now().checked_add(deadline);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if ends.is_some_and(|ends| Instant::now() >= ends) {
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(tokio::task::yield_now()),
+            ))
+        });
         store
     }
 

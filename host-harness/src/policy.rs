@@ -8,7 +8,9 @@
 //! * **routes**: like curl's `--resolve`, a route sends requests for `host:port` to another
 //!   origin (the simulator on loopback) while the `Host` header keeps the original name, so
 //!   tests and the demo run the real platform resolution of the component;
-//! * **body cap**: a response body larger than the cap is cut off with `HTTP-response-body-size`.
+//! * **body cap**: an answer whose `Content-Length` exceeds the cap is refused with
+//!   `HTTP-response-body-size`; a body without a length is cut off at the cap (the guest then
+//!   sees a failed read: wasmtime 48 attaches no error code to errors in the middle of a body).
 //!
 //! Every decision is appended to an [`OutboundLog`] that tests and the CLI can read.
 
@@ -187,10 +189,24 @@ impl WasiHttpHooks for OutboundHooks {
         let cap = self.policy.body_cap.unwrap_or(DEFAULT_BODY_CAP);
         Box::new(async move {
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            if let Some(length) = declared_length(&response).filter(|length| *length > cap) {
+                return Err(HttpError::HttpResponseBodySize(Some(length as u64)));
+            }
             let response = response.map(|body| capped(body, cap));
             Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
+}
+
+/// The `Content-Length` of `response`, when it has a valid one.
+fn declared_length<B>(response: &http::Response<B>) -> Option<usize> {
+    response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// `uri` with scheme and authority replaced by those of `target`.

@@ -2,7 +2,8 @@
 //!
 //! Every action takes a [`Transport`](crate::transport::Transport) and the WIT records of its
 //! inputs, validates the inputs before anything is sent, and returns a WIT record or an
-//! [`Error`](crate::Error).
+//! [`Error`](crate::Error). `launch-scan` returns a [`ScanOutcome`] instead, because its result
+//! holds the error of a failed batch: the export boundary converts it with the other errors.
 
 mod activate_user;
 mod describe;
@@ -12,7 +13,7 @@ mod test_connection;
 
 pub use activate_user::activate_user;
 pub use describe::describe;
-pub use launch_scan::launch_scan;
+pub use launch_scan::{BatchFailure, ScanOutcome, launch_scan};
 pub use search_agents::search_agents;
 pub use test_connection::test_connection;
 

@@ -1,8 +1,38 @@
-//! `search-agents`: Cloud Agents by check-in window, host name and OS.
+//! `search-agents`: Cloud Agents by check-in window, host name and OS, page after page.
+//!
+//! 1. The query is validated before anything is sent: each filter at most
+//!    [`MAX_FILTER_CHARS`] characters without control characters (an empty string is no
+//!    filter), `limit` in 1..=[`MAX_LIMIT`], dates in one of the [accepted formats], the
+//!    window not reversed, and the cursor one we made for these same filters.
+//! 2. Every page asks for `tagName EQUALS Cloud Agent`, `lastCheckedIn GREATER from`,
+//!    `lastCheckedIn LESSER to`, `name CONTAINS host-name` and `os CONTAINS os` (those given),
+//!    with `limitResults` = min(still wanted, 1000); the next page adds `id GREATER lastId`.
+//!    Only one page of XML is held at a time.
+//! 3. The search stops when Qualys has no more records or `limit` agents are in hand. When more
+//!    match, `next-cursor` continues right after the last agent returned, even when that agent
+//!    was in the middle of a Qualys page.
+//!
+//! An answer that would make the search loop or skip (an empty page that says there is more, a
+//! `lastId` that does not advance, ids out of order) ends it with `bad-response`.
+//!
+//! [accepted formats]: crate::qualys::dates::ACCEPTED_FORMATS
 
-use crate::contract::{AgentPage, AgentQuery, Connection};
+use crate::contract::{Agent, AgentPage, AgentQuery, Connection};
+use crate::qualys::client::QualysClient;
+use crate::qualys::cursor;
+use crate::qualys::dates::UtcInstant;
+use crate::qualys::hostasset::{self, Criterion, MAX_LIMIT_RESULTS, Operator, SearchPage};
 use crate::transport::Transport;
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
+
+/// Most characters of one filter.
+pub const MAX_FILTER_CHARS: usize = 256;
+
+/// Agents returned when the query sets no limit.
+pub const DEFAULT_LIMIT: u32 = 1000;
+
+/// Most agents one call returns.
+pub const MAX_LIMIT: u32 = 10_000;
 
 /// Runs `search-agents` for `query`.
 pub fn search_agents<T: Transport>(
@@ -10,9 +40,665 @@ pub fn search_agents<T: Transport>(
     conn: &Connection,
     query: &AgentQuery,
 ) -> Result<AgentPage> {
-    let _ = (transport, conn, query);
-    Err(Error::new(
-        ErrorKind::Upstream,
-        "search-agents is not implemented yet",
+    let search = Search::from_query(query)?;
+    let mut client = super::open_client(transport, conn)?;
+    search.run(&mut client)
+}
+
+/// A validated query: what to ask for, how many agents, and where to start.
+#[derive(Debug)]
+struct Search {
+    /// The filters a cursor is bound to, normalised.
+    filters: Filters,
+    /// How many agents to return at most.
+    limit: usize,
+    /// The asset id to continue after, from the cursor.
+    start_after: Option<u64>,
+}
+
+/// The filters of a query, dates written as Qualys takes them.
+#[derive(Debug)]
+struct Filters {
+    from: Option<String>,
+    to: Option<String>,
+    host_name: Option<String>,
+    os: Option<String>,
+}
+
+impl Search {
+    fn from_query(query: &AgentQuery) -> Result<Self> {
+        let from = text_filter(
+            "last-checked-in-from",
+            query.last_checked_in_from.as_deref(),
+        )?;
+        let to = text_filter("last-checked-in-to", query.last_checked_in_to.as_deref())?;
+        let host_name = text_filter("host-name", query.host_name.as_deref())?;
+        let os = text_filter("os", query.os.as_deref())?;
+        let limit = limit(query.limit)?;
+        let (from, to) = window(from, to)?;
+        let filters = Filters {
+            from,
+            to,
+            host_name: host_name.map(str::to_owned),
+            os: os.map(str::to_owned),
+        };
+        let start_after = match query.cursor.as_deref().filter(|text| !text.is_empty()) {
+            Some(text) => Some(cursor::decode(text, &filters.key())?),
+            None => None,
+        };
+        Ok(Self {
+            filters,
+            limit,
+            start_after,
+        })
+    }
+
+    /// Reads pages until `limit` agents are in hand or Qualys has no more.
+    fn run<T: Transport>(&self, client: &mut QualysClient<T>) -> Result<AgentPage> {
+        let mut agents: Vec<Agent> = Vec::new();
+        let mut after = self.start_after;
+        loop {
+            let wanted = self.limit.saturating_sub(agents.len());
+            let SearchPage {
+                has_more_records,
+                last_id,
+                agents: found,
+                ..
+            } = self.fetch(client, wanted, after)?;
+            let (found_len, more_in_page) = (found.len(), found.len() > wanted);
+            for agent in found.into_iter().take(wanted) {
+                after = Some(in_order(after, agent.asset_id)?);
+                agents.push(agent);
+            }
+            if agents.len() >= self.limit {
+                return Ok(self.result(agents, more_in_page || has_more_records));
+            }
+            if !has_more_records {
+                return Ok(self.result(agents, false));
+            }
+            after = Some(next_after(after, last_id, found_len)?);
+        }
+    }
+
+    /// One page of at most `wanted` agents after `after`.
+    fn fetch<T: Transport>(
+        &self,
+        client: &mut QualysClient<T>,
+        wanted: usize,
+        after: Option<u64>,
+    ) -> Result<SearchPage> {
+        let limit_results =
+            u32::try_from(wanted).map_or(MAX_LIMIT_RESULTS, |wanted| wanted.min(MAX_LIMIT_RESULTS));
+        let mut criteria = self.filters.criteria();
+        if let Some(after) = after {
+            criteria.push(Criterion::new("id", Operator::Greater, after.to_string()));
+        }
+        let request = hostasset::search_request(limit_results, &criteria)?;
+        let page = hostasset::parse_search_page(&client.send(&request)?.body)?;
+        let sent = page.agents.len();
+        if let Some(count) = page.count
+            && count != sent as u64
+        {
+            return Err(Error::bad_response(format!(
+                "Qualys said the page holds {count} agents but sent {sent}"
+            )));
+        }
+        Ok(page)
+    }
+
+    /// The agents, and a cursor after the last one when `more` match.
+    fn result(&self, agents: Vec<Agent>, more: bool) -> AgentPage {
+        let next_cursor = match agents.last() {
+            Some(last) if more => Some(cursor::encode(last.asset_id, &self.filters.key())),
+            _ => None,
+        };
+        AgentPage {
+            agents,
+            next_cursor,
+        }
+    }
+}
+
+impl Filters {
+    /// What a cursor is bound to, in a fixed order.
+    fn key(&self) -> [Option<&str>; 4] {
+        [
+            self.from.as_deref(),
+            self.to.as_deref(),
+            self.host_name.as_deref(),
+            self.os.as_deref(),
+        ]
+    }
+
+    /// The criteria of every page: the Cloud Agent tag and the filters given.
+    fn criteria(&self) -> Vec<Criterion> {
+        let optional = [
+            ("lastCheckedIn", Operator::Greater, &self.from),
+            ("lastCheckedIn", Operator::Lesser, &self.to),
+            ("name", Operator::Contains, &self.host_name),
+            ("os", Operator::Contains, &self.os),
+        ];
+        let mut criteria = vec![Criterion::cloud_agent_tag()];
+        for (field, operator, value) in optional {
+            if let Some(value) = value {
+                criteria.push(Criterion::new(field, operator, value.clone()));
+            }
+        }
+        criteria
+    }
+}
+
+/// A filter's text: `None` when absent or empty; too long or with control characters is
+/// `invalid-input`.
+fn text_filter<'q>(name: &str, text: Option<&'q str>) -> Result<Option<&'q str>> {
+    let Some(text) = text.filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_FILTER_CHARS {
+        return Err(Error::invalid_input(format!(
+            "{name} is longer than {MAX_FILTER_CHARS} characters"
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Error::invalid_input(format!(
+            "{name} must not contain control characters"
+        )));
+    }
+    Ok(Some(text))
+}
+
+/// The limit, defaulted and checked.
+fn limit(limit: Option<u32>) -> Result<usize> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid_input(format!(
+            "limit must be from 1 to {MAX_LIMIT}, not {limit}"
+        )));
+    }
+    Ok(limit as usize)
+}
+
+/// The check-in window as Qualys takes it; a window whose start is after its end is
+/// `invalid-input` naming both.
+fn window(from: Option<&str>, to: Option<&str>) -> Result<(Option<String>, Option<String>)> {
+    let start = instant("last-checked-in-from", from)?;
+    let end = instant("last-checked-in-to", to)?;
+    if let (Some(start), Some(end), Some(from), Some(to)) = (start, end, from, to)
+        && start > end
+    {
+        return Err(Error::invalid_input(format!(
+            "last-checked-in-from {from:?} is later than last-checked-in-to {to:?}"
+        )));
+    }
+    Ok((
+        start.map(UtcInstant::to_qualys),
+        end.map(UtcInstant::to_qualys),
     ))
+}
+
+/// A date filter as a UTC instant; a date that does not parse is `invalid-input` naming the
+/// field, the value and the accepted formats.
+fn instant(name: &str, text: Option<&str>) -> Result<Option<UtcInstant>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    UtcInstant::parse(text).map(Some).map_err(|error| Error {
+        message: [name, ": ", &error.message].concat(),
+        ..error
+    })
+}
+
+/// `id` after `previous`, or `bad-response` when the page goes backwards or repeats an agent.
+fn in_order(previous: Option<u64>, id: u64) -> Result<u64> {
+    match previous {
+        Some(previous) if id <= previous => Err(Error::bad_response(format!(
+            "Qualys returned asset {id} after asset {previous}: the search is not in id order"
+        ))),
+        _ => Ok(id),
+    }
+}
+
+/// Where the next page starts: after `lastId`, which must be past every agent seen.
+fn next_after(last_seen: Option<u64>, last_id: Option<u64>, page_len: usize) -> Result<u64> {
+    if page_len == 0 {
+        return Err(Error::bad_response(
+            "Qualys said more agents match but sent an empty page",
+        ));
+    }
+    let last_id = last_id.ok_or_else(|| {
+        Error::bad_response("Qualys said more agents match but gave no lastId to continue after")
+    })?;
+    match last_seen {
+        Some(seen) if last_id < seen => Err(Error::bad_response(format!(
+            "Qualys's lastId {last_id} does not advance past asset {seen}"
+        ))),
+        _ => Ok(last_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::transport::HttpRequest;
+    use crate::transport::scripted::{Scripted, ok};
+
+    fn conn() -> Connection {
+        Connection {
+            server: Some("US1".to_owned()),
+            username: "acme_ab1".to_owned(),
+            password: "secret".to_owned(),
+            timeout_ms: None,
+        }
+    }
+
+    fn query() -> AgentQuery {
+        AgentQuery {
+            last_checked_in_from: None,
+            last_checked_in_to: None,
+            host_name: None,
+            os: None,
+            limit: None,
+            cursor: None,
+        }
+    }
+
+    fn with_limit(limit: u32) -> AgentQuery {
+        AgentQuery {
+            limit: Some(limit),
+            ..query()
+        }
+    }
+
+    /// A search answer holding assets `ids`, with `lastId` the last of them.
+    fn page(ids: impl IntoIterator<Item = u64>, has_more: bool) -> String {
+        let ids: Vec<u64> = ids.into_iter().collect();
+        let last_id = ids
+            .last()
+            .map(|id| format!("<lastId>{id}</lastId>"))
+            .unwrap_or_default();
+        let assets: String = ids
+            .iter()
+            .map(|id| format!("<HostAsset><id>{id}</id><name>host-{id}</name></HostAsset>"))
+            .collect();
+        format!(
+            "<ServiceResponse><responseCode>SUCCESS</responseCode><count>{}</count>\
+             <hasMoreRecords>{has_more}</hasMoreRecords>{last_id}<data>{assets}</data>\
+             </ServiceResponse>",
+            ids.len()
+        )
+    }
+
+    fn run(script: &mut Scripted, query: &AgentQuery) -> Result<AgentPage> {
+        search_agents(script, &conn(), query)
+    }
+
+    fn body(request: &HttpRequest) -> String {
+        String::from_utf8(request.body.clone()).unwrap()
+    }
+
+    fn limit_results(request: &HttpRequest) -> String {
+        let body = body(request);
+        let start = body.find("<limitResults>").unwrap() + "<limitResults>".len();
+        let end = body.find("</limitResults>").unwrap();
+        body[start..end].to_owned()
+    }
+
+    fn criterion(field: &str, operator: &str, value: &str) -> String {
+        format!("<Criteria field=\"{field}\" operator=\"{operator}\">{value}</Criteria>")
+    }
+
+    fn ids(page: &AgentPage) -> Vec<u64> {
+        page.agents.iter().map(|agent| agent.asset_id).collect()
+    }
+
+    #[test]
+    fn every_page_asks_for_cloud_agents_with_the_filters_given() {
+        let mut script = Scripted::new(vec![ok(page([1, 2], false))]);
+        let query = AgentQuery {
+            last_checked_in_from: Some("2024-05-01".to_owned()),
+            last_checked_in_to: Some("2024-05-02T10:00:00+02:00".to_owned()),
+            host_name: Some("R&D <lab>".to_owned()),
+            os: Some("Windows".to_owned()),
+            ..query()
+        };
+        let found = run(&mut script, &query).unwrap();
+        assert_eq!(ids(&found), [1, 2]);
+        assert_eq!(found.next_cursor, None);
+        let sent = &script.sent[0];
+        assert!(
+            sent.path_and_query
+                .starts_with("/qps/rest/2.0/search/am/hostasset?fields=")
+        );
+        let body = body(sent);
+        for expected in [
+            criterion("tagName", "EQUALS", "Cloud Agent"),
+            criterion("lastCheckedIn", "GREATER", "2024-05-01T00:00:00Z"),
+            criterion("lastCheckedIn", "LESSER", "2024-05-02T08:00:00Z"),
+            criterion("name", "CONTAINS", "R&amp;D &lt;lab&gt;"),
+            criterion("os", "CONTAINS", "Windows"),
+        ] {
+            assert!(body.contains(&expected), "{expected} in {body}");
+        }
+        assert!(!body.contains("field=\"id\""));
+    }
+
+    #[test]
+    fn without_filters_only_the_cloud_agent_tag_is_sent_and_empty_filters_count_as_none() {
+        let mut script = Scripted::new(vec![ok(page([], false))]);
+        let query = AgentQuery {
+            host_name: Some(String::new()),
+            os: Some(String::new()),
+            last_checked_in_from: Some(String::new()),
+            cursor: Some(String::new()),
+            ..query()
+        };
+        let found = run(&mut script, &query).unwrap();
+        assert!(found.agents.is_empty());
+        assert_eq!(body(&script.sent[0]).matches("<Criteria").count(), 1);
+    }
+
+    #[test]
+    fn the_default_limit_asks_for_a_full_page_of_1000() {
+        let mut script = Scripted::new(vec![ok(page([1], false))]);
+        run(&mut script, &query()).unwrap();
+        assert_eq!(limit_results(&script.sent[0]), "1000");
+    }
+
+    #[test]
+    fn a_limit_that_is_not_a_multiple_of_the_page_size_asks_only_for_what_is_still_wanted() {
+        let mut script = Scripted::new(vec![
+            ok(page(1..=1000, true)),
+            ok(page(1001..=2000, true)),
+            ok(page(2001..=2500, true)),
+        ]);
+        let found = run(&mut script, &with_limit(2500)).unwrap();
+        assert_eq!(ids(&found), (1..=2500).collect::<Vec<_>>());
+        let sizes: Vec<String> = script.sent.iter().map(limit_results).collect();
+        assert_eq!(sizes, ["1000", "1000", "500"]);
+        assert!(!body(&script.sent[0]).contains("field=\"id\""));
+        assert!(body(&script.sent[1]).contains(&criterion("id", "GREATER", "1000")));
+        assert!(body(&script.sent[2]).contains(&criterion("id", "GREATER", "2000")));
+        let cursor = found.next_cursor.expect("more match");
+        assert_eq!(cursor::decode(&cursor, &[None; 4]).unwrap(), 2500);
+    }
+
+    #[test]
+    fn paging_follows_has_more_records_until_it_is_false() {
+        let mut script = Scripted::new(vec![ok(page([10, 20], true)), ok(page([30], false))]);
+        let found = run(&mut script, &query()).unwrap();
+        assert_eq!(ids(&found), [10, 20, 30]);
+        assert_eq!(found.next_cursor, None);
+        assert_eq!(script.sent.len(), 2);
+    }
+
+    #[test]
+    fn a_limit_reached_on_the_last_page_gives_no_cursor() {
+        let mut script = Scripted::new(vec![ok(page([1, 2, 3], false))]);
+        let found = run(&mut script, &with_limit(3)).unwrap();
+        assert_eq!(found.next_cursor, None);
+    }
+
+    #[test]
+    fn a_limit_in_the_middle_of_a_page_continues_after_the_last_agent_returned() {
+        let mut script = Scripted::new(vec![ok(page([5, 6, 7, 8, 9], false))]);
+        let found = run(&mut script, &with_limit(3)).unwrap();
+        assert_eq!(ids(&found), [5, 6, 7]);
+        let cursor = found.next_cursor.expect("agents 8 and 9 still match");
+        let mut script = Scripted::new(vec![ok(page([8, 9], false))]);
+        let rest = run(
+            &mut script,
+            &AgentQuery {
+                cursor: Some(cursor),
+                ..with_limit(3)
+            },
+        )
+        .unwrap();
+        assert!(body(&script.sent[0]).contains(&criterion("id", "GREATER", "7")));
+        assert_eq!(ids(&rest), [8, 9]);
+        assert_eq!(rest.next_cursor, None);
+    }
+
+    #[test]
+    fn a_cursor_is_only_valid_with_the_same_filters_and_nothing_is_sent_otherwise() {
+        let mut script = Scripted::new(vec![ok(page([1, 2], true))]);
+        let linux = AgentQuery {
+            os: Some("Linux".to_owned()),
+            ..with_limit(2)
+        };
+        let cursor = run(&mut script, &linux).unwrap().next_cursor.unwrap();
+        let mut script = Scripted::new(Vec::new());
+        let other = AgentQuery {
+            os: Some("Windows".to_owned()),
+            cursor: Some(cursor.clone()),
+            ..query()
+        };
+        let error = run(&mut script, &other).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InvalidInput);
+        let tampered = AgentQuery {
+            cursor: Some(cursor.replacen(|_| true, "x", 1)),
+            ..linux
+        };
+        let error = run(&mut script, &tampered).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InvalidInput);
+        assert!(script.sent.is_empty());
+    }
+
+    #[test]
+    fn dates_in_any_accepted_format_give_the_same_cursor_binding() {
+        let mut script = Scripted::new(vec![ok(page([1], true))]);
+        let bare = AgentQuery {
+            last_checked_in_from: Some("2024-05-01".to_owned()),
+            ..with_limit(1)
+        };
+        let cursor = run(&mut script, &bare).unwrap().next_cursor.unwrap();
+        let mut script = Scripted::new(vec![ok(page([2], false))]);
+        let soar = AgentQuery {
+            last_checked_in_from: Some("05/01/2024 12:00 AM".to_owned()),
+            cursor: Some(cursor),
+            ..with_limit(1)
+        };
+        assert_eq!(ids(&run(&mut script, &soar).unwrap()), [2]);
+    }
+
+    #[test]
+    fn a_page_that_says_more_but_holds_nothing_is_a_bad_response() {
+        let mut script = Scripted::new(vec![ok(page([1, 2], true)), ok(page([], true))]);
+        let error = run(&mut script, &query()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::BadResponse);
+        assert!(error.message.contains("empty page"), "{}", error.message);
+        assert_eq!(script.sent.len(), 2);
+    }
+
+    #[test]
+    fn a_last_id_that_does_not_advance_is_a_bad_response() {
+        let stuck = page([1, 2], true).replace("<lastId>2</lastId>", "<lastId>1</lastId>");
+        let mut script = Scripted::new(vec![ok(stuck)]);
+        let error = run(&mut script, &query()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::BadResponse);
+        assert!(
+            error.message.contains("does not advance"),
+            "{}",
+            error.message
+        );
+        assert_eq!(script.sent.len(), 1);
+    }
+
+    #[test]
+    fn a_page_that_repeats_agents_is_a_bad_response() {
+        let mut script = Scripted::new(vec![ok(page([1, 2], true)), ok(page([2, 3], false))]);
+        let error = run(&mut script, &query()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::BadResponse);
+        assert!(
+            error.message.contains("not in id order"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn more_without_a_last_id_is_a_bad_response() {
+        let no_last_id = page([1, 2], true).replace("<lastId>2</lastId>", "");
+        let mut script = Scripted::new(vec![ok(no_last_id)]);
+        assert_eq!(
+            run(&mut script, &query()).unwrap_err().kind,
+            ErrorKind::BadResponse
+        );
+    }
+
+    #[test]
+    fn a_count_that_disagrees_with_the_page_is_a_bad_response() {
+        let wrong = page([1, 2], false).replace("<count>2</count>", "<count>3</count>");
+        let mut script = Scripted::new(vec![ok(wrong)]);
+        assert_eq!(
+            run(&mut script, &query()).unwrap_err().kind,
+            ErrorKind::BadResponse
+        );
+    }
+
+    #[test]
+    fn a_qualys_error_on_a_later_page_is_the_search_error() {
+        let refused = "<ServiceResponse><responseCode>INVALID_REQUEST</responseCode>\
+                       <responseErrorDetails><errorMessage>no</errorMessage>\
+                       </responseErrorDetails></ServiceResponse>";
+        let mut script = Scripted::new(vec![
+            ok(page([1], true)),
+            Ok(crate::transport::HttpResponse {
+                status: 400,
+                headers: Vec::new(),
+                body: refused.into(),
+            }),
+        ]);
+        let error = run(&mut script, &query()).unwrap_err();
+        assert_eq!(error.qualys_code.as_deref(), Some("INVALID_REQUEST"));
+    }
+
+    #[test]
+    fn invalid_queries_are_rejected_before_anything_is_sent() {
+        let long = "a".repeat(MAX_FILTER_CHARS + 1);
+        let cases = [
+            (
+                "limit 0",
+                AgentQuery {
+                    limit: Some(0),
+                    ..query()
+                },
+            ),
+            (
+                "limit too high",
+                AgentQuery {
+                    limit: Some(MAX_LIMIT + 1),
+                    ..query()
+                },
+            ),
+            (
+                "long host name",
+                AgentQuery {
+                    host_name: Some(long.clone()),
+                    ..query()
+                },
+            ),
+            (
+                "long os",
+                AgentQuery {
+                    os: Some(long),
+                    ..query()
+                },
+            ),
+            (
+                "control character",
+                AgentQuery {
+                    host_name: Some("a\nb".to_owned()),
+                    ..query()
+                },
+            ),
+            (
+                "tab in os",
+                AgentQuery {
+                    os: Some("Win\tdows".to_owned()),
+                    ..query()
+                },
+            ),
+            (
+                "bad from",
+                AgentQuery {
+                    last_checked_in_from: Some("yesterday".to_owned()),
+                    ..query()
+                },
+            ),
+            (
+                "bad to",
+                AgentQuery {
+                    last_checked_in_to: Some("2024-02-30".to_owned()),
+                    ..query()
+                },
+            ),
+            (
+                "made-up cursor",
+                AgentQuery {
+                    cursor: Some("abc".to_owned()),
+                    ..query()
+                },
+            ),
+        ];
+        for (case, query) in cases {
+            let mut script = Scripted::new(Vec::new());
+            let error = run(&mut script, &query).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidInput, "{case}");
+            assert!(script.sent.is_empty(), "{case}");
+        }
+    }
+
+    #[test]
+    fn a_filter_of_exactly_256_characters_is_accepted() {
+        let mut script = Scripted::new(vec![ok(page([], false))]);
+        let query = AgentQuery {
+            host_name: Some("é".repeat(MAX_FILTER_CHARS)),
+            ..query()
+        };
+        assert!(run(&mut script, &query).is_ok());
+    }
+
+    #[test]
+    fn a_reversed_window_names_both_values_and_sends_nothing() {
+        let mut script = Scripted::new(Vec::new());
+        let query = AgentQuery {
+            last_checked_in_from: Some("2024-05-02".to_owned()),
+            last_checked_in_to: Some("05/01/2024 11:00 PM".to_owned()),
+            ..query()
+        };
+        let error = run(&mut script, &query).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InvalidInput);
+        assert!(
+            error.message.contains("\"2024-05-02\""),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("\"05/01/2024 11:00 PM\""),
+            "{}",
+            error.message
+        );
+        assert!(script.sent.is_empty());
+    }
+
+    #[test]
+    fn an_invalid_date_names_the_field_and_the_value() {
+        let mut script = Scripted::new(Vec::new());
+        let query = AgentQuery {
+            last_checked_in_to: Some("31/12/2024".to_owned()),
+            ..query()
+        };
+        let error = run(&mut script, &query).unwrap_err();
+        assert!(
+            error.message.starts_with("last-checked-in-to: "),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("\"31/12/2024\""),
+            "{}",
+            error.message
+        );
+    }
 }

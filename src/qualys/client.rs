@@ -310,52 +310,7 @@ fn out_of_budget(error: Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
-
-    /// A transport that answers from a script and keeps a fake clock.
-    struct Scripted {
-        answers: VecDeque<Result<HttpResponse>>,
-        sent: Vec<HttpRequest>,
-        now: Instant,
-        slept: Vec<u64>,
-    }
-
-    impl Scripted {
-        fn new(answers: Vec<Result<HttpResponse>>) -> Self {
-            Self {
-                answers: answers.into(),
-                sent: Vec::new(),
-                now: 1_000,
-                slept: Vec::new(),
-            }
-        }
-    }
-
-    impl Transport for &mut Scripted {
-        fn send(&mut self, request: &HttpRequest, _deadline: Instant) -> Result<HttpResponse> {
-            self.sent.push(request.clone());
-            self.answers
-                .pop_front()
-                .unwrap_or_else(|| Err(Error::new(ErrorKind::Transport, "script exhausted")))
-        }
-
-        fn now(&self) -> Instant {
-            self.now
-        }
-
-        fn sleep_until(&mut self, instant: Instant) {
-            self.slept.push(instant - self.now);
-            self.now = instant;
-        }
-    }
-
-    fn ok(body: &str) -> Result<HttpResponse> {
-        Ok(HttpResponse {
-            status: 200,
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-        })
-    }
+    use crate::transport::scripted::{Scripted, ok};
 
     fn status(code: u16, body: &str, headers: &[(&str, &str)]) -> Result<HttpResponse> {
         Ok(HttpResponse {

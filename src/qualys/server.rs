@@ -8,6 +8,7 @@
 //! Everything here is pure: it runs before any request, and a failure is `invalid-input`.
 
 use http::Uri;
+use http::uri::Authority;
 
 use crate::transport::Scheme;
 use crate::{Error, Result};
@@ -101,6 +102,18 @@ impl ApiServer {
             .with_hint("pass the credentials as username and password instead"));
         }
         let host = normalise_host(authority.host());
+        if host.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "the server URL {text:?} has no host"
+            )));
+        }
+        if let Some(port) = written_port(authority)
+            && !(port.bytes().all(|byte| byte.is_ascii_digit()) && port.parse::<u16>().is_ok())
+        {
+            return Err(Error::invalid_input(format!(
+                "the server URL {text:?} has the port {port:?}; a port is a number up to 65535"
+            )));
+        }
         let scheme = match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
             Some("https") => Scheme::Https,
             Some("http") if is_loopback(&host) => Scheme::Http,
@@ -172,6 +185,13 @@ impl ApiServer {
 /// True when `text` names a URL or host rather than a platform code.
 fn is_url_like(text: &str) -> bool {
     text.contains("://") || text.contains('.') || text.contains('/') || text.contains(':')
+}
+
+/// The port as written after the host, when there is one (`host:` has none). The http crate
+/// reads a port that is not a `u16` as no port at all, which would quietly mean 443.
+fn written_port(authority: &Authority) -> Option<&str> {
+    let after_host = authority.as_str().get(authority.host().len()..)?;
+    after_host.strip_prefix(':').filter(|port| !port.is_empty())
 }
 
 /// Lower case, and the UI host prefix replaced by the API one.
@@ -299,6 +319,33 @@ mod tests {
         let error = resolve(Some("https://admin:secret@qualysapi.qualys.com"), "x").unwrap_err();
         assert_eq!(error.kind, ErrorKind::InvalidInput);
         assert!(!error.message.contains("secret"));
+    }
+
+    #[test]
+    fn a_url_without_a_host_is_invalid_input() {
+        // Found by the server_resolve fuzz target: ":" resolved to an empty host.
+        for server in [":", "https://:443", ":ftp/", "https://:8443/path"] {
+            let error = resolve(Some(server), "acme_ab1").unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidInput, "{server}");
+            assert!(error.message.contains("no host"), "{server}");
+        }
+    }
+
+    #[test]
+    fn a_port_that_is_not_a_number_up_to_65535_is_invalid_input() {
+        for server in [
+            "https://qualysapi.qualys.com:ftp",
+            "qualysapi.qualys.com:99999",
+            "https://qualysapi.qualys.com:-1",
+            "https://qualysapi.qualys.com:+8443",
+            "http://[::1]:x",
+        ] {
+            let error = resolve(Some(server), "acme_ab1").unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidInput, "{server}");
+            assert!(error.message.contains("port"), "{server}");
+        }
+        let empty_port = resolve(Some("https://qualysapi.qualys.com:/x"), "x").unwrap();
+        assert_eq!(empty_port.base_url(), "https://qualysapi.qualys.com");
     }
 
     #[test]

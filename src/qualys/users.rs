@@ -1,16 +1,39 @@
-//! Users (`/msp/user_list.php`, `/msp/user.php`): listing users and their state.
+//! Users (`/msp/user_list.php`, `/msp/user.php`): listing users, their state, and activating one.
 //!
 //! `user_list.php` has no filter by login, so finding one user means reading the list. A long
 //! list is truncated the way Qualys truncates its list APIs: a `WARNING` with code 1980 whose
 //! `URL` continues at `id_min`; [`UserListPage::next_id_min`] carries it.
+//!
+//! `user.php` takes `action=activate&login=…` as a form body and always answers HTTP 200 with
+//! `USER_OUTPUT/RETURN@status` SUCCESS or FAILED and an optional `MESSAGE`. [`parse_user_output`]
+//! turns FAILED into an error that carries Qualys's MESSAGE verbatim. Qualys documents neither
+//! the wording nor the `number` attribute of a FAILED answer, so both are read:
+//!
+//! * `number` 2002, or a MESSAGE about permission or the business unit: `permission-denied`,
+//!   with the role rules ([`ROLE_RULES_HINT`]) as hint;
+//! * a MESSAGE saying the user does not exist: `not-found`;
+//! * `number` 1920 (the user's state: already active, pending activation): `conflict`;
+//! * anything else, with or without MESSAGE: `upstream`.
+//!
+//! The action reads the user's state before writing, so a state or existence failure here
+//! means the user changed in between.
 
-use super::client::ApiRequest;
+use super::client::{ApiRequest, Effect};
 use super::errors::shorten;
 use super::xml::{self, Flow, Node};
 use crate::{Error, ErrorKind, Result};
 
 /// Path of the user list endpoint.
 pub const USER_LIST_PATH: &str = "/msp/user_list.php";
+
+/// Path of the user action endpoint.
+pub const USER_ACTION_PATH: &str = "/msp/user.php";
+
+/// Content type of `user.php` form bodies.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// Longest login accepted.
+pub const MAX_LOGIN_CHARS: usize = 64;
 
 /// The hint for a role that may not administer users.
 pub const ROLE_RULES_HINT: &str = "activating users needs the Manager role (any user), \
@@ -122,6 +145,144 @@ fn id_min_of(url: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// A user's `USER_STATUS`, read without regard to case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    /// `Active`.
+    Active,
+    /// `Inactive`: the only status that can be activated.
+    Inactive,
+    /// `Pending Activation`: the user never finished the first login.
+    PendingActivation,
+    /// A status this connector does not know.
+    Other,
+}
+
+impl UserStatus {
+    /// The status `USER_STATUS` names.
+    pub fn parse(text: &str) -> Self {
+        let known = [
+            ("Active", Self::Active),
+            ("Inactive", Self::Inactive),
+            ("Pending Activation", Self::PendingActivation),
+        ];
+        known
+            .into_iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text))
+            .map_or(Self::Other, |(_, status)| status)
+    }
+}
+
+/// Checks that `login` looks like a Qualys login: 1 to [`MAX_LOGIN_CHARS`] characters of
+/// `A-Z a-z 0-9 _ - ! .`; anything else is `invalid-input`.
+pub fn validate_login(login: &str) -> Result<()> {
+    if login.is_empty() {
+        return Err(Error::invalid_input("the login is empty"));
+    }
+    let allowed = |c: &char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '!' | '.');
+    if let Some(bad) = login.chars().find(|c| !allowed(c)) {
+        return Err(Error::invalid_input(format!(
+            "the login holds {bad:?}; Qualys logins are letters, digits, '_', '-', '!' and '.'"
+        )));
+    }
+    if login.len() > MAX_LOGIN_CHARS {
+        return Err(Error::invalid_input(format!(
+            "the login is {} characters long; Qualys logins have at most {MAX_LOGIN_CHARS}",
+            login.len()
+        )));
+    }
+    Ok(())
+}
+
+/// `POST /msp/user.php` with the form body `action=activate&login=…`; a write.
+pub fn activate_request(login: &str) -> ApiRequest {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", "activate")
+        .append_pair("login", login)
+        .finish();
+    ApiRequest::post(
+        USER_ACTION_PATH,
+        FORM_CONTENT_TYPE,
+        body.into_bytes(),
+        Effect::Write,
+    )
+}
+
+/// What `USER_OUTPUT/RETURN` says.
+#[derive(Debug, Default)]
+struct UserOutput {
+    status: Option<String>,
+    number: Option<String>,
+    message: Option<String>,
+}
+
+/// Reads a `user.php` answer: Qualys's MESSAGE on SUCCESS (`None` when it sent none), or the
+/// FAILED answer as an error (see the module docs).
+pub fn parse_user_output(body: &[u8]) -> Result<Option<String>> {
+    let mut output = UserOutput::default();
+    xml::walk(body, |node| {
+        match node {
+            Node::Open { path, attributes } if xml::is_path(path, &["USER_OUTPUT", "RETURN"]) => {
+                for (name, value) in attributes {
+                    match name.as_str() {
+                        "status" => output.status = Some(value),
+                        "number" => output.number = Some(value),
+                        _ => {}
+                    }
+                }
+            }
+            Node::Text { path, text }
+                if xml::is_path(path, &["USER_OUTPUT", "RETURN", "MESSAGE"]) =>
+            {
+                output.message = Some(text);
+            }
+            _ => {}
+        }
+        Ok(Flow::Continue)
+    })?;
+    match output.status.as_deref() {
+        Some("SUCCESS") => Ok(output.message),
+        Some("FAILED") => Err(user_action_failed(output.number, output.message)),
+        Some(other) => Err(Error::bad_response(format!(
+            "user.php answered with the unknown status {:?}",
+            shorten(other)
+        ))),
+        None => Err(Error::bad_response(
+            "the user.php answer holds no USER_OUTPUT/RETURN status",
+        )),
+    }
+}
+
+/// A FAILED `user.php` answer as an error (see the module docs), MESSAGE kept verbatim.
+fn user_action_failed(number: Option<String>, message: Option<String>) -> Error {
+    let said = message.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let kind = if number.as_deref() == Some("2002")
+        || said.contains("permission")
+        || said.contains("business unit")
+    {
+        ErrorKind::PermissionDenied
+    } else if said.contains("does not exist") {
+        ErrorKind::NotFound
+    } else if number.as_deref() == Some("1920") {
+        ErrorKind::Conflict
+    } else {
+        ErrorKind::Upstream
+    };
+    let text = match &message {
+        Some(message) => format!("Qualys answered FAILED: {message}"),
+        None => "Qualys answered FAILED without a message".to_owned(),
+    };
+    let error = Error::new(kind, text);
+    let error = match kind {
+        ErrorKind::PermissionDenied => error.with_hint(ROLE_RULES_HINT),
+        _ => error,
+    };
+    match number {
+        Some(number) => error.with_code(number),
+        None => error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +330,175 @@ mod tests {
             user_list_request(None).path_and_query(),
             "/msp/user_list.php"
         );
+    }
+
+    fn user_output(inner: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<!DOCTYPE USER_OUTPUT SYSTEM \
+             \"https://qualysapi.qualys.com/user_output.dtd\">\n<USER_OUTPUT>\n  <API \
+             name=\"user.php\" username=\"acme_mg1\" at=\"2026-11-01T00:00:00Z\"/>\n  {inner}\n\
+             </USER_OUTPUT>\n<!-- CONFIDENTIAL -->"
+        )
+    }
+
+    fn failure(inner: &str) -> Error {
+        parse_user_output(user_output(inner).as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn qualys_logins_are_accepted() {
+        let longest = "a".repeat(MAX_LOGIN_CHARS);
+        for login in [
+            "acme_mg1",
+            "acme-ab1",
+            "acme!ab1",
+            "first.last",
+            "A9",
+            &longest,
+        ] {
+            assert_eq!(validate_login(login), Ok(()), "{login}");
+        }
+    }
+
+    #[test]
+    fn empty_long_or_foreign_logins_are_invalid_input() {
+        let too_long = "a".repeat(MAX_LOGIN_CHARS + 1);
+        let cases = [
+            "",
+            " acme_mg1",
+            "acme mg1",
+            "acme_mg1\n",
+            "acmé",
+            "a;b",
+            "a&login=b",
+            &too_long,
+        ];
+        for login in cases {
+            let error = validate_login(login).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidInput, "{login:?}");
+        }
+    }
+
+    #[test]
+    fn the_activation_is_a_form_encoded_write_to_user_php() {
+        let request = activate_request("acme!ab1.x");
+        assert_eq!(request.method, crate::transport::Method::Post);
+        assert_eq!(request.path_and_query(), "/msp/user.php");
+        assert_eq!(request.effect, Effect::Write);
+        let (content_type, body) = request.body.unwrap();
+        assert_eq!(content_type, "application/x-www-form-urlencoded");
+        assert_eq!(body, b"action=activate&login=acme%21ab1.x");
+    }
+
+    #[test]
+    fn success_gives_the_message_verbatim() {
+        let body = user_output(
+            "<RETURN status=\"SUCCESS\"><MESSAGE>User acme_im1 has been activated.</MESSAGE>\
+             </RETURN>",
+        );
+        let message = parse_user_output(body.as_bytes()).unwrap();
+        assert_eq!(
+            message.as_deref(),
+            Some("User acme_im1 has been activated.")
+        );
+    }
+
+    #[test]
+    fn success_without_a_message_is_still_success() {
+        let body = user_output("<RETURN status=\"SUCCESS\"/>");
+        assert_eq!(parse_user_output(body.as_bytes()), Ok(None));
+    }
+
+    #[test]
+    fn a_role_refusal_is_permission_denied_with_the_verbatim_message_and_role_rules() {
+        let error = failure(
+            "<RETURN status=\"FAILED\" number=\"2002\"><MESSAGE>You do not have permission to \
+             activate user acme_im1: Manager accounts can only be changed by a Manager.</MESSAGE>\
+             </RETURN>",
+        );
+        assert_eq!(error.kind, ErrorKind::PermissionDenied);
+        assert_eq!(
+            error.message,
+            "Qualys answered FAILED: You do not have permission to activate user acme_im1: \
+             Manager accounts can only be changed by a Manager."
+        );
+        assert_eq!(error.qualys_code.as_deref(), Some("2002"));
+        assert_eq!(error.hint.as_deref(), Some(ROLE_RULES_HINT));
+    }
+
+    #[test]
+    fn a_role_refusal_without_a_message_is_still_permission_denied() {
+        let error = failure("<RETURN status=\"FAILED\" number=\"2002\"/>");
+        assert_eq!(error.kind, ErrorKind::PermissionDenied);
+        assert_eq!(error.message, "Qualys answered FAILED without a message");
+        assert_eq!(error.hint.as_deref(), Some(ROLE_RULES_HINT));
+    }
+
+    #[test]
+    fn a_refusal_is_recognised_by_its_message_when_there_is_no_number() {
+        let error = failure(
+            "<RETURN status=\"FAILED\"><MESSAGE>User acme_as1 is not in your business unit \
+             (Europe).</MESSAGE></RETURN>",
+        );
+        assert_eq!(error.kind, ErrorKind::PermissionDenied);
+        assert_eq!(error.qualys_code, None);
+    }
+
+    #[test]
+    fn a_state_failure_is_a_conflict() {
+        let error = failure(
+            "<RETURN status=\"FAILED\" number=\"1920\"><MESSAGE>User acme_ep1 is pending \
+             activation.</MESSAGE></RETURN>",
+        );
+        assert_eq!(error.kind, ErrorKind::Conflict);
+        assert_eq!(error.qualys_code.as_deref(), Some("1920"));
+    }
+
+    #[test]
+    fn a_vanished_user_is_not_found() {
+        let error = failure(
+            "<RETURN status=\"FAILED\" number=\"1905\"><MESSAGE>User login 'acme_zz1' does \
+             not exist.</MESSAGE></RETURN>",
+        );
+        assert_eq!(error.kind, ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn any_other_failure_is_upstream_with_the_message_unescaped_and_unshortened() {
+        let long = "x".repeat(400);
+        let error = failure(&format!(
+            "<RETURN status=\"FAILED\"><MESSAGE>R&amp;D &lt;odd&gt; {long}</MESSAGE></RETURN>"
+        ));
+        assert_eq!(error.kind, ErrorKind::Upstream);
+        assert_eq!(
+            error.message,
+            format!("Qualys answered FAILED: R&D <odd> {long}")
+        );
+        let bare = failure("<RETURN status=\"FAILED\"/>");
+        assert_eq!(bare.kind, ErrorKind::Upstream);
+        assert_eq!(bare.hint, None);
+    }
+
+    #[test]
+    fn an_answer_without_a_return_status_is_a_bad_response() {
+        for inner in [
+            "",
+            "<RETURN><MESSAGE>?</MESSAGE></RETURN>",
+            "<RETURN status=\"MAYBE\"/>",
+        ] {
+            let error = parse_user_output(user_output(inner).as_bytes()).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::BadResponse, "{inner}");
+        }
+    }
+
+    #[test]
+    fn statuses_are_read_without_regard_to_case() {
+        assert_eq!(UserStatus::parse("Active"), UserStatus::Active);
+        assert_eq!(UserStatus::parse("INACTIVE"), UserStatus::Inactive);
+        assert_eq!(
+            UserStatus::parse("Pending Activation"),
+            UserStatus::PendingActivation
+        );
+        assert_eq!(UserStatus::parse("Locked"), UserStatus::Other);
     }
 }

@@ -56,6 +56,12 @@ pub enum Flow {
 /// Walks `body`, calling `visit` for every node, until the document ends, `visit` says
 /// [`Flow::Stop`], or `visit` fails.
 pub fn walk(body: &[u8], mut visit: impl FnMut(Node<'_>) -> Result<Flow>) -> Result<()> {
+    walk_dyn(body, &mut visit)
+}
+
+/// The walk itself, compiled once for every parser's visitor (a `dyn` call per node is far
+/// cheaper than a copy of the reader per parser in the component).
+fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Result<()> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().check_end_names = true;
     let mut path: Vec<String> = Vec::new();
@@ -64,12 +70,15 @@ pub fn walk(body: &[u8], mut visit: impl FnMut(Node<'_>) -> Result<Flow>) -> Res
     let mut root_seen = false;
     loop {
         let position = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|error| malformed(position, &error.to_string()))?;
+        let event = reader.read_event().map_err(|error| {
+            if reader.buffer_position() >= body.len() as u64 {
+                return truncated(path.last());
+            }
+            malformed(position, &error.to_string())
+        })?;
         match event {
             Event::Start(start) => {
-                if open(&mut path, &start, position, &mut visit)? == Flow::Stop {
+                if open(&mut path, &start, position, visit)? == Flow::Stop {
                     return Ok(());
                 }
                 text.clear();
@@ -77,7 +86,7 @@ pub fn walk(body: &[u8], mut visit: impl FnMut(Node<'_>) -> Result<Flow>) -> Res
                 root_seen = true;
             }
             Event::Empty(start) => {
-                if open(&mut path, &start, position, &mut visit)? == Flow::Stop
+                if open(&mut path, &start, position, visit)? == Flow::Stop
                     || visit(Node::Close { path: &path })? == Flow::Stop
                 {
                     return Ok(());
@@ -125,12 +134,7 @@ pub fn walk(body: &[u8], mut visit: impl FnMut(Node<'_>) -> Result<Flow>) -> Res
                 text.push_str(&resolve_reference(&name));
             }
             Event::Eof if path.is_empty() && root_seen => return Ok(()),
-            Event::Eof if root_seen => {
-                return Err(Error::bad_response(format!(
-                    "the XML answer ended before </{}> (truncated?)",
-                    path.last().map(String::as_str).unwrap_or_default()
-                )));
-            }
+            Event::Eof if root_seen => return Err(truncated(path.last())),
             Event::Eof => return Err(Error::bad_response("the answer holds no XML element")),
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
         }
@@ -142,7 +146,7 @@ fn open(
     path: &mut Vec<String>,
     start: &BytesStart<'_>,
     position: u64,
-    visit: &mut impl FnMut(Node<'_>) -> Result<Flow>,
+    visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>,
 ) -> Result<Flow> {
     if path.len() >= MAX_DEPTH {
         return Err(malformed(position, "elements nested too deeply"));
@@ -168,6 +172,11 @@ fn resolve_reference(name: &str) -> Cow<'static, str> {
         Ok(resolved) => Cow::Owned(resolved.into_owned()),
         Err(_) => Cow::Owned(written),
     }
+}
+
+fn truncated(open_element: Option<&String>) -> Error {
+    let name = open_element.map(String::as_str).unwrap_or_default();
+    Error::bad_response(format!("the XML answer ended inside <{name}> (truncated?)"))
 }
 
 fn malformed(position: u64, detail: &str) -> Error {
@@ -280,6 +289,13 @@ mod tests {
         let error = texts("<A><B>one</B><C>").unwrap_err();
         assert_eq!(error.kind, crate::ErrorKind::BadResponse);
         assert!(error.message.contains("truncated"));
+    }
+
+    #[test]
+    fn a_body_cut_inside_a_tag_is_reported_as_truncated() {
+        let error = texts("<A><B>one</B><C").unwrap_err();
+        assert_eq!(error.kind, crate::ErrorKind::BadResponse);
+        assert!(error.message.contains("truncated"), "{}", error.message);
     }
 
     #[test]

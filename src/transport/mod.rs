@@ -10,6 +10,8 @@
 //! `wasi:clocks/monotonic-clock`. Native unit tests drive the layers above with scripted
 //! transports, which is why the clock is part of the trait.
 
+#[cfg(test)]
+pub mod scripted;
 #[cfg(target_arch = "wasm32")]
 mod wasi;
 

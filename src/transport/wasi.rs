@@ -29,6 +29,9 @@ use crate::{Error, ErrorKind, Result};
 /// Bytes asked for per body read.
 const READ_CHUNK: u64 = 64 * 1024;
 
+/// Most memory reserved up front from a `Content-Length`; larger bodies grow as they arrive.
+const PREALLOCATE_MAX: usize = 8 * 1024 * 1024;
+
 /// The transport of the component: the host's `wasi:http` outgoing handler.
 #[derive(Debug, Default)]
 pub struct WasiTransport;
@@ -113,7 +116,9 @@ fn write_body(body: &OutgoingBody, bytes: &[u8], deadline: Instant, host: &str) 
     let ready = stream.subscribe();
     let mut rest = bytes;
     while !rest.is_empty() {
-        let permitted = stream.check_write().map_err(|e| stream_failed(e, host))?;
+        let permitted = stream
+            .check_write()
+            .map_err(|e| stream_failed(e, host, deadline))?;
         if permitted == 0 {
             wait(&ready, deadline, host)?;
             continue;
@@ -122,13 +127,22 @@ fn write_body(body: &OutgoingBody, bytes: &[u8], deadline: Instant, host: &str) 
             .len()
             .min(usize::try_from(permitted).unwrap_or(usize::MAX));
         let (chunk, tail) = rest.split_at(take);
-        stream.write(chunk).map_err(|e| stream_failed(e, host))?;
+        stream
+            .write(chunk)
+            .map_err(|e| stream_failed(e, host, deadline))?;
         rest = tail;
     }
-    stream.flush().map_err(|e| stream_failed(e, host))?;
-    wait(&ready, deadline, host)?;
-    stream.check_write().map_err(|e| stream_failed(e, host))?;
-    Ok(())
+    // Every byte is written. A host may close the stream as soon as the declared
+    // Content-Length has arrived, so a closed stream from here on means done, not failed.
+    match stream.flush() {
+        Ok(()) => wait(&ready, deadline, host)?,
+        Err(StreamError::Closed) => return Ok(()),
+        Err(error) => return Err(stream_failed(error, host, deadline)),
+    }
+    match stream.check_write() {
+        Ok(_) | Err(StreamError::Closed) => Ok(()),
+        Err(error) => Err(stream_failed(error, host, deadline)),
+    }
 }
 
 /// Waits for the response head, or the deadline.
@@ -154,12 +168,16 @@ fn read_response(
     host: &str,
 ) -> Result<HttpResponse> {
     let status = response.status();
-    let headers = response
+    let headers: Vec<(String, Vec<u8>)> = response
         .headers()
         .entries()
         .into_iter()
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .collect();
+    let declared = declared_length(&headers);
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(too_large(host, status));
+    }
     let body = response
         .consume()
         .map_err(|()| internal("the response body was already taken"))?;
@@ -167,22 +185,18 @@ fn read_response(
         .stream()
         .map_err(|()| internal("the response body stream was already taken"))?;
     let ready = stream.subscribe();
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(PREALLOCATE_MAX));
     loop {
         match stream.read(READ_CHUNK) {
             Ok(chunk) if chunk.is_empty() => wait(&ready, deadline, host)?,
             Ok(chunk) => {
                 if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(Error::bad_response(format!(
-                        "the answer from {host} is larger than {} MiB",
-                        MAX_BODY_BYTES / (1024 * 1024)
-                    ))
-                    .with_status(status));
+                    return Err(too_large(host, status));
                 }
                 bytes.extend_from_slice(&chunk);
             }
             Err(StreamError::Closed) => break,
-            Err(error) => return Err(stream_failed(error, host).with_status(status)),
+            Err(error) => return Err(stream_failed(error, host, deadline).with_status(status)),
         }
     }
     Ok(HttpResponse {
@@ -190,6 +204,20 @@ fn read_response(
         headers,
         body: bytes,
     })
+}
+
+/// The `Content-Length` of an answer, when it has a valid one.
+fn declared_length(headers: &[(String, Vec<u8>)]) -> Option<usize> {
+    let (_, value) = headers.iter().find(|(name, _)| name == "content-length")?;
+    std::str::from_utf8(value).ok()?.trim().parse().ok()
+}
+
+fn too_large(host: &str, status: u16) -> Error {
+    Error::bad_response(format!(
+        "the answer from {host} is larger than {} MiB",
+        MAX_BODY_BYTES / (1024 * 1024)
+    ))
+    .with_status(status)
 }
 
 /// Blocks until `ready` fires or the deadline passes.
@@ -220,7 +248,13 @@ fn internal(message: &str) -> Error {
     )
 }
 
-fn stream_failed(error: StreamError, host: &str) -> Error {
+/// A failed body read or write. Hosts do not always attach a `wasi:http` error code to it
+/// (wasmtime 48 does not for its own between-bytes timeout), so a failure at or past the
+/// deadline is reported as the timeout it almost certainly is.
+fn stream_failed(error: StreamError, host: &str, deadline: Instant) -> Error {
+    if monotonic_clock::now() >= deadline {
+        return timed_out(host);
+    }
     match error {
         StreamError::Closed => Error::new(
             ErrorKind::Transport,

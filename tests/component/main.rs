@@ -5,5 +5,11 @@
 //! loopback port and routes every Qualys platform host there, so the component resolves
 //! platforms exactly as it does against the real Qualys.
 
+mod activate_user;
+mod launch_scan;
+mod limits;
+mod load;
+mod resilience;
+mod search_agents;
 mod support;
 mod test_connection;

@@ -5,7 +5,7 @@ use host_harness::{ErrorKind, OutboundPolicy, Verdict};
 
 use crate::support::{Harness, action_error, conn};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_gets_a_full_report_with_every_capability() {
     let harness = Harness::start().await;
     let report = harness
@@ -55,7 +55,7 @@ async fn a_manager_gets_a_full_report_with_every_capability() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_sees_which_capabilities_it_lacks() {
     let harness = Harness::start().await;
     let report = harness
@@ -87,7 +87,7 @@ async fn a_reader_sees_which_capabilities_it_lacks() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_without_cloud_agent_api_access_cannot_search() {
     let harness = Harness::start().await;
     let report = harness
@@ -102,7 +102,7 @@ async fn an_account_without_cloud_agent_api_access_cannot_search() {
     assert!(report.capabilities[3].ok, "user administration still works");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_password_is_auth_failed_after_exactly_one_request() {
     let harness = Harness::start().await;
     let mut connection = conn(&accounts::MANAGER);
@@ -115,7 +115,7 @@ async fn a_bad_password_is_auth_failed_after_exactly_one_request() {
     assert_eq!(harness.sim.requests().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_with_special_characters_logs_in() {
     let harness = Harness::start().await;
     let report = harness
@@ -126,7 +126,7 @@ async fn a_password_with_special_characters_logs_in() {
     assert!(report.capabilities[0].ok);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_account_is_auth_failed_with_qualys_code_2001() {
     let harness = Harness::start().await;
     let error = action_error(
@@ -141,7 +141,7 @@ async fn an_expired_account_is_auth_failed_with_qualys_code_2001() {
     assert!(error.hint.is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unfinished_registration_is_auth_failed_with_qualys_code_2003() {
     let harness = Harness::start().await;
     let error = action_error(
@@ -154,7 +154,7 @@ async fn an_unfinished_registration_is_auth_failed_with_qualys_code_2003() {
     assert_eq!(error.qualys_code.as_deref(), Some("2003"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pasted_ui_url_is_normalised_to_the_api_server() {
     let harness = Harness::start().await;
     let mut connection = conn(&accounts::MANAGER);
@@ -173,7 +173,7 @@ async fn a_pasted_ui_url_is_normalised_to_the_api_server() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_code_selects_the_platform() {
     let harness = Harness::start().await;
     let mut connection = conn(&accounts::MANAGER);
@@ -187,7 +187,7 @@ async fn a_platform_code_selects_the_platform() {
     assert_eq!(report.platform.as_deref(), Some("EU2"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_connections_are_rejected_before_any_request() {
     let harness = Harness::start().await;
     let base = conn(&accounts::MANAGER);
@@ -217,7 +217,7 @@ async fn invalid_connections_are_rejected_before_any_request() {
     assert!(harness.connector.outbound_log().records().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_carries_basic_auth_and_x_requested_with() {
     let harness = Harness::start().await;
     let account = &accounts::SPECIAL_PASSWORD_MANAGER;
@@ -255,7 +255,7 @@ async fn every_request_carries_basic_auth_and_x_requested_with() {
     assert_eq!(count.header("transfer-encoding"), None);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_outside_the_allow_list_is_refused_by_the_harness() {
     let harness = Harness::start().await;
     let connector =

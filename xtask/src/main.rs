@@ -3,9 +3,14 @@
 //! * `cargo xtask build`: builds the guest for `wasm32-unknown-unknown` (profile `guest`),
 //!   turns the core module into a component with `wit-component`, validates it, checks its
 //!   imports, and writes `target/qualys-connector.wasm`.
-//! * `cargo xtask test`: formatting check, the build above, every test of the workspace against
-//!   the built component, and clippy (native and wasm) with warnings denied.
+//! * `cargo xtask build-hostile`: the same for the hostile test fixture (`tests/hostile-guest`),
+//!   written to `target/hostile-guest.wasm`, for running the limit tests by hand.
+//! * `cargo xtask test`: formatting check, the build above, the same build of the hostile test
+//!   fixture (`tests/hostile-guest`, to `target/hostile-guest.wasm`), every test of the
+//!   workspace against both components, and clippy (native and wasm) with warnings denied.
 //! * `cargo xtask demo`: the build above, then the narrated demo against the embedded simulator.
+//! * `cargo xtask bench`: the build above, then the benchmark table (`host-harness/examples/
+//!   bench.rs`): the component against its floor, size, compile, load, instantiation, memory.
 
 mod component;
 
@@ -54,10 +59,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("build") => build().map(|_| ()),
+        Some("build-hostile") => build_hostile_guest().map(|_| ()),
         Some("test") => test(),
         Some("demo") => demo(&args[1..]),
+        Some("bench") => bench(),
         _ => Err(XtaskError::Usage(
-            "usage: cargo xtask <build|test|demo>".to_owned(),
+            "usage: cargo xtask <build|build-hostile|test|demo|bench>".to_owned(),
         )),
     };
     match result {
@@ -69,13 +76,48 @@ fn main() -> ExitCode {
     }
 }
 
+/// A guest crate and the component `cargo xtask` makes of it.
+struct Guest {
+    /// The cargo package.
+    package: &'static str,
+    /// The core module cargo writes (`target/wasm32-unknown-unknown/guest/<this>`).
+    core_module: &'static str,
+    /// The component written under the target directory.
+    component: &'static str,
+}
+
+/// The connector itself.
+const CONNECTOR: Guest = Guest {
+    package: "qualys-connector",
+    core_module: "qualys_connector.wasm",
+    component: "qualys-connector.wasm",
+};
+
+/// The deliberately misbehaving test fixture of the harness's limit tests.
+const HOSTILE_GUEST: Guest = Guest {
+    package: "hostile-guest",
+    core_module: "hostile_guest.wasm",
+    component: "hostile-guest.wasm",
+};
+
 /// Builds and checks the component; returns its path.
 fn build() -> Result<PathBuf, XtaskError> {
+    build_guest(&CONNECTOR)
+}
+
+/// Builds and checks the hostile test component; returns its path.
+fn build_hostile_guest() -> Result<PathBuf, XtaskError> {
+    build_guest(&HOSTILE_GUEST)
+}
+
+/// Builds `guest` for the wasm target (profile `guest`), encodes, validates and checks the
+/// component's imports, and writes it under the target directory; returns its path.
+fn build_guest(guest: &Guest) -> Result<PathBuf, XtaskError> {
     ensure_wasm_target()?;
     cargo(&[
         "build",
         "--package",
-        "qualys-connector",
+        guest.package,
         "--lib",
         "--target",
         WASM_TARGET,
@@ -85,11 +127,11 @@ fn build() -> Result<PathBuf, XtaskError> {
     let core = target_dir()
         .join(WASM_TARGET)
         .join("guest")
-        .join("qualys_connector.wasm");
+        .join(guest.core_module);
     let module = read(&core)?;
     let component = component::encode(&module)?;
     let imports = component::check_imports(&component)?;
-    let out = component_path();
+    let out = target_dir().join(guest.component);
     std::fs::write(&out, &component).map_err(|source| XtaskError::File {
         path: out.clone(),
         source,
@@ -107,8 +149,11 @@ fn build() -> Result<PathBuf, XtaskError> {
 fn test() -> Result<(), XtaskError> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     let component = build()?;
+    let hostile = build_hostile_guest()?;
     let mut tests = cargo_command(&["test", "--workspace", "--all-targets"]);
-    tests.env("QUALYS_CONNECTOR_WASM", &component);
+    tests
+        .env("QUALYS_CONNECTOR_WASM", &component)
+        .env("HOSTILE_GUEST_WASM", &hostile);
     run(tests)?;
     cargo(&["test", "--workspace", "--doc"])?;
     cargo(&[
@@ -122,7 +167,9 @@ fn test() -> Result<(), XtaskError> {
     cargo(&[
         "clippy",
         "--package",
-        "qualys-connector",
+        CONNECTOR.package,
+        "--package",
+        HOSTILE_GUEST.package,
         "--lib",
         "--target",
         WASM_TARGET,
@@ -150,6 +197,21 @@ fn demo(extra: &[String]) -> Result<(), XtaskError> {
     ];
     args.extend(extra.iter().map(String::as_str));
     cargo(&args)
+}
+
+/// Builds the component and prints the benchmark table.
+fn bench() -> Result<(), XtaskError> {
+    let component = build()?;
+    let mut bench = cargo_command(&[
+        "run",
+        "--quiet",
+        "--package",
+        "host-harness",
+        "--example",
+        "bench",
+    ]);
+    bench.env("QUALYS_CONNECTOR_WASM", &component);
+    run(bench)
 }
 
 /// Adds the wasm target with rustup when the toolchain lacks it.
@@ -214,9 +276,4 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"))
-}
-
-/// Where `cargo xtask build` writes the component.
-fn component_path() -> PathBuf {
-    target_dir().join("qualys-connector.wasm")
 }

@@ -12,6 +12,8 @@
 //! | [`Fault::RateLimited`] | 409, `SIMPLE_RETURN` with the code, `X-RateLimit-ToWait-Sec` when given | no |
 //! | [`Fault::TooManyRequests`] | 429, small HTML page | no |
 //! | [`Fault::DropConnection`] | connection closed without an answer | no |
+//! | [`Fault::ServiceError`] | that status, `ServiceResponse` with the code and message | no |
+//! | [`Fault::OversizedBody`] | 200, an XML answer of that many bytes | no |
 //! | [`Fault::DelayBeforeHeaders`] | the real answer, after a sleep | yes |
 //! | [`Fault::TruncatedBody`] | the real status and headers, first half of the body | yes |
 //! | [`Fault::StallMidBody`] | the real answer, paused after some bytes | yes |
@@ -28,7 +30,7 @@ use http::header::HeaderName;
 
 use super::lock;
 use super::reply::{Delivery, QPS_XML, Reply};
-use super::xml::simple_return;
+use super::xml::{service_error, simple_return};
 
 /// One way for a request to go wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,22 @@ pub enum Fault {
     UserFailedWithoutMessage,
     /// Close the connection without answering.
     DropConnection,
+    /// Answer `status` with a QPS `ServiceResponse` whose `responseCode` is `code` (any text,
+    /// including codes Qualys has not documented).
+    ServiceError {
+        /// The HTTP status.
+        status: u16,
+        /// The `responseCode`.
+        code: String,
+        /// The `errorMessage`.
+        message: String,
+    },
+    /// Answer 200 with a well-formed XML body of `bytes` bytes (a comment pads it), to test
+    /// body caps.
+    OversizedBody {
+        /// Size of the body.
+        bytes: usize,
+    },
 }
 
 /// A fault and which requests it hits.
@@ -197,7 +215,36 @@ pub(crate) fn effect_of(fault: Fault) -> FaultEffect {
             FaultEffect::Deliver(Delivery::Stalled { after_bytes, stall })
         }
         Fault::UserFailedWithoutMessage => FaultEffect::Deliver(Delivery::Whole),
+        Fault::ServiceError {
+            status,
+            code,
+            message,
+        } => FaultEffect::Replace(qps_error(status, &code, &message)),
+        Fault::OversizedBody { bytes } => FaultEffect::Replace(oversized(bytes)),
     }
+}
+
+fn qps_error(code: u16, response_code: &str, message: &str) -> Reply {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = service_error(
+        "https://qualysapi.qualys.com/qps/xsd/2.0/am/hostasset.xsd",
+        response_code,
+        message,
+        "Contact Qualys support.",
+    );
+    Reply::qps_xml(status, body)
+}
+
+/// `<ServiceResponse>` padded by a comment to exactly `bytes` bytes (or its minimal size).
+fn oversized(bytes: usize) -> Reply {
+    let head = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ServiceResponse><!--";
+    let tail = b"--><responseCode>SUCCESS</responseCode></ServiceResponse>";
+    let padding = bytes.saturating_sub(head.len() + tail.len());
+    let mut body = Vec::with_capacity(head.len() + padding + tail.len());
+    body.extend_from_slice(head);
+    body.resize(head.len() + padding, b'x');
+    body.extend_from_slice(tail);
+    Reply::new(StatusCode::OK, QPS_XML, body)
 }
 
 fn status_page(code: u16) -> Reply {

@@ -1,0 +1,321 @@
+//! `cargo xtask bench`: the connector measured against its floor, all in one run.
+//!
+//! Prints one table. The floor of a search is a native client that replays the exact requests
+//! the component sent (captured by the simulator) and only reads the answers' bytes; the floor
+//! of test-connection does the same for its four requests. Both open a new connection per
+//! request, as the harness's `wasi:http` does. Times are medians (and p99 where stated) over
+//! repeated runs, because these machines are noisy; the ratios are what to compare.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use host_harness::simulator::{RecordedRequest, Simulator, SimulatorConfig, accounts};
+use host_harness::{AgentQuery, Connection, Connector, OutboundPolicy, Runtime};
+use http_body_util::{BodyExt, Full};
+use qualys_connector::qualys::server::PLATFORMS;
+use tokio::net::TcpStream;
+use wasmtime::component::Component;
+
+/// Agents searched in the search benchmark.
+const AGENTS: usize = 10_000;
+/// Repetitions of the search and its floor.
+const SEARCH_RUNS: usize = 7;
+/// Warm instantiations measured.
+const INSTANTIATIONS: usize = 2_000;
+/// test-connection calls measured (and as many floor runs).
+const CONNECTION_RUNS: usize = 200;
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> BenchResult<()> {
+    let wasm = component_path();
+    let mut rows = Vec::new();
+    let size = std::fs::metadata(&wasm)?.len();
+    rows.push(row(
+        "component size",
+        format!("{:.1} KB", size as f64 / 1000.0),
+        "≤ 250 KB",
+        size <= 250_000,
+    ));
+
+    let runtime = Runtime::new()?;
+    let (compile, load) = compile_and_load(&runtime, &wasm)?;
+    rows.push(row("cold compile", millis(compile), "", true));
+    rows.push(row("load precompiled artifact", millis(load), "", true));
+
+    let simulator = Simulator::start(SimulatorConfig {
+        agents: AGENTS,
+        heavy_fields: true,
+        ..SimulatorConfig::default()
+    })
+    .await?;
+    let connector = routed(Connector::load_in(&runtime, &wasm)?, &simulator)?;
+
+    let (p50, p99) = instantiation(&connector).await?;
+    rows.push(row(
+        "warm instantiation p50 / p99",
+        format!("{} / {}", micros(p50), micros(p99)),
+        "p50 ≤ 100 µs",
+        p50 <= Duration::from_micros(100),
+    ));
+
+    let search = search_vs_floor(&connector, &simulator).await?;
+    rows.push(row(
+        "search 10 000 agents: component",
+        millis(search.component),
+        "",
+        true,
+    ));
+    rows.push(row(
+        "search 10 000 agents: floor",
+        millis(search.floor),
+        "",
+        true,
+    ));
+    let ratio = search.component.as_secs_f64() / search.floor.as_secs_f64();
+    rows.push(row(
+        "search: component / floor",
+        format!("{ratio:.2}×"),
+        "≤ 1.25×",
+        ratio <= 1.25,
+    ));
+    let peak = search.peak_memory as f64 / (1024.0 * 1024.0);
+    rows.push(row(
+        "guest peak linear memory (search)",
+        format!("{peak:.1} MiB"),
+        "≤ 16 MiB",
+        search.peak_memory <= 16 * 1024 * 1024,
+    ));
+
+    let (call, floor) = test_connection_vs_floor(&connector, &simulator).await?;
+    rows.push(row(
+        "test-connection p50: component",
+        millis(call),
+        "",
+        true,
+    ));
+    rows.push(row("test-connection p50: floor", millis(floor), "", true));
+    let ratio = call.as_secs_f64() / floor.as_secs_f64();
+    rows.push(row(
+        "test-connection: component / floor",
+        format!("{ratio:.2}×"),
+        "",
+        true,
+    ));
+
+    print_table(&rows);
+    Ok(())
+}
+
+/// One line of the table.
+struct Row {
+    what: &'static str,
+    figure: String,
+    target: &'static str,
+    holds: bool,
+}
+
+fn row(what: &'static str, figure: String, target: &'static str, holds: bool) -> Row {
+    Row {
+        what,
+        figure,
+        target,
+        holds,
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| measure | figure | target | holds |");
+    println!("|---|---|---|---|");
+    for row in rows {
+        let holds = match (row.target.is_empty(), row.holds) {
+            (true, _) => "",
+            (false, true) => "yes",
+            (false, false) => "NO",
+        };
+        println!(
+            "| {} | {} | {} | {holds} |",
+            row.what, row.figure, row.target
+        );
+    }
+}
+
+fn component_path() -> PathBuf {
+    std::env::var_os("QUALYS_CONNECTOR_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/qualys-connector.wasm"))
+}
+
+/// Median time of a cold compile on a fresh engine, and of loading the precompiled artifact.
+fn compile_and_load(runtime: &Runtime, wasm: &PathBuf) -> BenchResult<(Duration, Duration)> {
+    let bytes = std::fs::read(wasm)?;
+    let mut compiles = Vec::new();
+    let mut artifact = Vec::new();
+    for _ in 0..3 {
+        let fresh = Runtime::new()?;
+        let started = Instant::now();
+        let component = Component::new(fresh.engine(), &bytes)?;
+        compiles.push(started.elapsed());
+        artifact = component.serialize()?;
+    }
+    let mut loads = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        // SAFETY: the artifact was serialized just above by the same engine configuration.
+        let component = unsafe { Component::deserialize(runtime.engine(), &artifact)? };
+        loads.push(started.elapsed());
+        drop(component);
+    }
+    Ok((median(&mut compiles), median(&mut loads)))
+}
+
+/// p50 and p99 of warm instantiations.
+async fn instantiation(connector: &Connector) -> BenchResult<(Duration, Duration)> {
+    for _ in 0..100 {
+        connector.instantiate().await?;
+    }
+    let mut times = Vec::with_capacity(INSTANTIATIONS);
+    for _ in 0..INSTANTIATIONS {
+        let started = Instant::now();
+        connector.instantiate().await?;
+        times.push(started.elapsed());
+    }
+    times.sort_unstable();
+    Ok((percentile(&times, 50), percentile(&times, 99)))
+}
+
+struct SearchFigures {
+    component: Duration,
+    floor: Duration,
+    peak_memory: usize,
+}
+
+/// The component's search of every agent against replaying its own requests natively.
+async fn search_vs_floor(
+    connector: &Connector,
+    simulator: &Simulator,
+) -> BenchResult<SearchFigures> {
+    let conn = manager();
+    let query = AgentQuery {
+        last_checked_in_from: None,
+        last_checked_in_to: None,
+        host_name: None,
+        os: None,
+        limit: Some(AGENTS as u32),
+        cursor: None,
+    };
+    let mut component = Vec::new();
+    let mut peak_memory = 0;
+    let mut requests = Vec::new();
+    for _ in 0..SEARCH_RUNS {
+        simulator.clear_requests();
+        let started = Instant::now();
+        let (page, stats) = connector.search_agents_measured(&conn, &query).await;
+        component.push(started.elapsed());
+        let page = page?;
+        if page.agents.len() != AGENTS {
+            return Err(format!("the search returned {} agents", page.agents.len()).into());
+        }
+        peak_memory = peak_memory.max(stats.peak_memory_bytes);
+        requests = simulator.requests();
+    }
+    let mut floor = Vec::new();
+    for _ in 0..SEARCH_RUNS {
+        let started = Instant::now();
+        replay(simulator, &requests).await?;
+        floor.push(started.elapsed());
+    }
+    Ok(SearchFigures {
+        component: median(&mut component),
+        floor: median(&mut floor),
+        peak_memory,
+    })
+}
+
+/// p50 of test-connection through the component and of replaying its requests natively.
+async fn test_connection_vs_floor(
+    connector: &Connector,
+    simulator: &Simulator,
+) -> BenchResult<(Duration, Duration)> {
+    let conn = manager();
+    let mut calls = Vec::new();
+    let mut requests = Vec::new();
+    for _ in 0..CONNECTION_RUNS {
+        simulator.clear_requests();
+        let started = Instant::now();
+        connector.test_connection(&conn).await?;
+        calls.push(started.elapsed());
+        requests = simulator.requests();
+    }
+    let mut floor = Vec::new();
+    for _ in 0..CONNECTION_RUNS {
+        let started = Instant::now();
+        replay(simulator, &requests).await?;
+        floor.push(started.elapsed());
+    }
+    Ok((median(&mut calls), median(&mut floor)))
+}
+
+/// Sends `requests` again, one connection each, reading every answer's bytes.
+async fn replay(simulator: &Simulator, requests: &[RecordedRequest]) -> BenchResult<usize> {
+    let mut read = 0;
+    for recorded in requests {
+        let stream = TcpStream::connect(simulator.addr()).await?;
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+        let driver = tokio::spawn(connection);
+        let target = match &recorded.query {
+            Some(query) => format!("{}?{query}", recorded.path),
+            None => recorded.path.clone(),
+        };
+        let mut request = http::Request::builder()
+            .method(recorded.method.as_str())
+            .uri(target);
+        for (name, value) in &recorded.headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(Full::new(Bytes::from(recorded.body.clone())))?;
+        let response = sender.send_request(request).await?;
+        read += response.into_body().collect().await?.to_bytes().len();
+        drop(sender);
+        driver.await??;
+    }
+    Ok(read)
+}
+
+fn manager() -> Connection {
+    Connection {
+        server: None,
+        username: accounts::MANAGER.login.to_owned(),
+        password: accounts::MANAGER.password.to_owned(),
+        timeout_ms: Some(120_000),
+    }
+}
+
+fn routed(connector: Connector, simulator: &Simulator) -> BenchResult<Connector> {
+    let mut policy = OutboundPolicy::new();
+    for (_, host) in PLATFORMS {
+        policy = policy.route(&format!("{host}:443"), &simulator.origin())?;
+    }
+    Ok(connector.with_policy(policy))
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort_unstable();
+    percentile(times, 50)
+}
+
+fn percentile(sorted: &[Duration], percent: usize) -> Duration {
+    let index = (sorted.len() * percent / 100).min(sorted.len().saturating_sub(1));
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn micros(duration: Duration) -> String {
+    format!("{:.1} µs", duration.as_secs_f64() * 1_000_000.0)
+}

@@ -1,0 +1,234 @@
+//! On-demand Cloud Agent scans (`/qps/rest/1.0/ods/ca/agentasset`): the bulk launch and its answer.
+//!
+//! One call launches one scan type on the Cloud Agent assets whose ids are in an `id IN` filter,
+//! at most [`MAX_IDS_PER_CALL`] of them:
+//!
+//! ```text
+//! POST /qps/rest/1.0/ods/ca/agentasset?scan=Vulnerability_Scan&overrideConfigCpu=false
+//! <ServiceRequest><filters>
+//!   <Criteria field="tagName" operator="EQUALS">Cloud Agent</Criteria>
+//!   <Criteria field="id" operator="IN">1,2,3</Criteria>
+//! </filters></ServiceRequest>
+//! ```
+//!
+//! Qualys answers with the ids it accepted in `data/SingleModuleResponse/assetIds`; an id asked
+//! for and not returned was not scanned. How `assetIds` is written in XML is not documented, so
+//! [`parse_launched`] reads every number inside it, whether as the JSON form's text `[1,2]`
+//! or as child elements (`<list><long>1</long>…</list>`).
+
+use super::client::{ApiRequest, Effect};
+use super::hostasset::{self, Criterion, Operator};
+use super::xml::{self, Flow, Node};
+use crate::contract::ScanType;
+use crate::{Error, Result};
+
+/// Path of the bulk launch endpoint.
+pub const LAUNCH_PATH: &str = "/qps/rest/1.0/ods/ca/agentasset";
+
+/// Most asset ids in one launch call, as working integrations send them.
+pub const MAX_IDS_PER_CALL: usize = 1000;
+
+/// The `scan` parameter of a scan type: Qualys's exact name (note `SWCA_scan`).
+pub fn scan_name(scan_type: ScanType) -> &'static str {
+    match scan_type {
+        ScanType::Inventory => "Inventory_Scan",
+        ScanType::Vulnerability => "Vulnerability_Scan",
+        ScanType::PolicyCompliance => "PolicyCompliance_Scan",
+        ScanType::Udc => "UDC_Scan",
+        ScanType::Sca => "SCA_Scan",
+        ScanType::Swca => "SWCA_scan",
+    }
+}
+
+/// The launch of `scan_name` on the Cloud Agent assets among `asset_ids`; a write.
+pub fn launch_request(
+    scan_name: &'static str,
+    override_cpu: bool,
+    asset_ids: &[u64],
+) -> Result<ApiRequest> {
+    let mut ids = String::new();
+    for id in asset_ids {
+        if !ids.is_empty() {
+            ids.push(',');
+        }
+        ids.push_str(&id.to_string());
+    }
+    let criteria = [
+        Criterion::cloud_agent_tag(),
+        Criterion::new("id", Operator::In, ids),
+    ];
+    let body = hostasset::service_request(None, &criteria)?;
+    Ok(ApiRequest::post(
+        LAUNCH_PATH,
+        hostasset::XML_CONTENT_TYPE,
+        body,
+        Effect::Write,
+    )
+    .with_query("scan", scan_name)
+    .with_query("overrideConfigCpu", override_cpu.to_string()))
+}
+
+/// The asset ids a launch answer says Qualys accepted, in the answer's order.
+pub fn parse_launched(body: &[u8]) -> Result<Vec<u64>> {
+    let mut ids = Vec::new();
+    let mut answered = false;
+    xml::walk(body, |node| {
+        match node {
+            Node::Open { path, .. } if within_asset_ids(path) => answered = true,
+            Node::Text { path, text } if within_asset_ids(path) => read_ids(&text, &mut ids)?,
+            _ => {}
+        }
+        Ok(Flow::Continue)
+    })?;
+    if !answered {
+        return Err(Error::bad_response(
+            "the scan answer holds no data/SingleModuleResponse/assetIds, so which scans \
+             launched is unknown",
+        ));
+    }
+    Ok(ids)
+}
+
+/// `ServiceResponse/data/…/assetIds` or anything inside it.
+fn within_asset_ids(path: &[String]) -> bool {
+    path.get(1).is_some_and(|name| name == "data") && path.iter().any(|name| name == "assetIds")
+}
+
+/// Appends the ids of `text`: `[1,2]`, `1, 2`, `"[1]"` or a single `1`.
+fn read_ids(text: &str, ids: &mut Vec<u64>) -> Result<()> {
+    let separator = |c: char| matches!(c, '[' | ']' | ',' | '"') || c.is_whitespace();
+    for token in text.split(separator).filter(|token| !token.is_empty()) {
+        let id = token.parse().map_err(|_| {
+            Error::bad_response(format!("the scan answer lists {token:?} as an asset id"))
+        })?;
+        ids.push(id);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::Method;
+
+    fn answer(data: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ServiceResponse xmlns:xsi=\
+             \"http://www.w3.org/2001/XMLSchema-instance\" xsi:noNamespaceSchemaLocation=\
+             \"https://qualysapi.qualys.com/qps/xsd/1.0/ca/agentasset.xsd\"><responseCode>SUCCESS\
+             </responseCode><count>1</count><data>{data}</data></ServiceResponse>\n<!-- c -->"
+        )
+    }
+
+    #[test]
+    fn every_scan_type_has_its_exact_qualys_name() {
+        let names = [
+            (ScanType::Inventory, "Inventory_Scan"),
+            (ScanType::Vulnerability, "Vulnerability_Scan"),
+            (ScanType::PolicyCompliance, "PolicyCompliance_Scan"),
+            (ScanType::Udc, "UDC_Scan"),
+            (ScanType::Sca, "SCA_Scan"),
+            (ScanType::Swca, "SWCA_scan"),
+        ];
+        for (scan_type, name) in names {
+            assert_eq!(scan_name(scan_type), name);
+        }
+    }
+
+    #[test]
+    fn the_launch_is_a_write_with_the_tag_and_id_filters() {
+        let request = launch_request("SWCA_scan", true, &[3, 1, 2]).unwrap();
+        assert_eq!(request.method, Method::Post);
+        assert_eq!(request.effect, Effect::Write);
+        assert_eq!(
+            request.path_and_query(),
+            "/qps/rest/1.0/ods/ca/agentasset?scan=SWCA_scan&overrideConfigCpu=true"
+        );
+        let (content_type, body) = request.body.unwrap();
+        assert_eq!(content_type, "text/xml");
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "<ServiceRequest><filters><Criteria field=\"tagName\" operator=\"EQUALS\">Cloud \
+             Agent</Criteria><Criteria field=\"id\" operator=\"IN\">3,1,2</Criteria></filters>\
+             </ServiceRequest>"
+        );
+        let default = launch_request("Inventory_Scan", false, &[1]).unwrap();
+        assert!(
+            default
+                .path_and_query()
+                .ends_with("overrideConfigCpu=false")
+        );
+    }
+
+    #[test]
+    fn asset_ids_are_read_as_bracketed_text() {
+        let body = answer(
+            "<SingleModuleResponse><assetIds>[48213005,48213017]</assetIds><count>2</count>\
+             </SingleModuleResponse>",
+        );
+        assert_eq!(
+            parse_launched(body.as_bytes()).unwrap(),
+            [48213005, 48213017]
+        );
+    }
+
+    #[test]
+    fn asset_ids_are_read_as_child_elements() {
+        let body = answer(
+            "<SingleModuleResponse><assetIds><list><long>7</long><long>9</long></list>\
+             </assetIds><count>2</count></SingleModuleResponse>",
+        );
+        assert_eq!(parse_launched(body.as_bytes()).unwrap(), [7, 9]);
+    }
+
+    #[test]
+    fn loosely_written_id_lists_are_read() {
+        for text in ["[ 7, 9 ]", "\"[7,9]\"", "7,9", "7 9"] {
+            let body = answer(&format!(
+                "<SingleModuleResponse><assetIds>{text}</assetIds></SingleModuleResponse>"
+            ));
+            assert_eq!(parse_launched(body.as_bytes()).unwrap(), [7, 9], "{text}");
+        }
+    }
+
+    #[test]
+    fn an_empty_id_list_means_nothing_launched() {
+        for ids in ["[]", "<list></list>", "<list/>", ""] {
+            let body = answer(&format!(
+                "<SingleModuleResponse><assetIds>{ids}</assetIds><count>0</count>\
+                 </SingleModuleResponse>"
+            ));
+            assert_eq!(
+                parse_launched(body.as_bytes()).unwrap(),
+                Vec::<u64>::new(),
+                "{ids}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_of_several_responses_are_all_read() {
+        let body = answer(
+            "<SingleModuleResponse><assetIds>[1]</assetIds></SingleModuleResponse>\
+             <SingleModuleResponse><assetIds>[2]</assetIds></SingleModuleResponse>",
+        );
+        assert_eq!(parse_launched(body.as_bytes()).unwrap(), [1, 2]);
+    }
+
+    #[test]
+    fn an_answer_without_asset_ids_is_a_bad_response() {
+        let body = answer("<SingleModuleResponse><count>2</count></SingleModuleResponse>");
+        let error = parse_launched(body.as_bytes()).unwrap_err();
+        assert_eq!(error.kind, crate::ErrorKind::BadResponse);
+        assert!(error.message.contains("unknown"));
+    }
+
+    #[test]
+    fn a_non_numeric_id_is_a_bad_response() {
+        let body =
+            answer("<SingleModuleResponse><assetIds>[1,x2]</assetIds></SingleModuleResponse>");
+        let error = parse_launched(body.as_bytes()).unwrap_err();
+        assert_eq!(error.kind, crate::ErrorKind::BadResponse);
+        assert!(error.message.contains("x2"));
+    }
+}
