@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 
 use host_harness::simulator::accounts;
 use host_harness::{
-    AgentQuery, CallLimits, Connection, Connector, ConnectorError, ErrorKind, OutboundPolicy,
-    ScanRequest, Verdict,
+    CallLimits, Connection, Connector, ConnectorError, ErrorKind, OutboundPolicy, ScanRequest,
+    Verdict,
 };
 
-use crate::support::{Harness, action_error, conn, routes_to};
+use crate::support::{Harness, action_error, agent_query, built_by_xtask, conn, routes_to};
 
 /// The time budget of every hostile call.
 const TIMEOUT_MS: u32 = 1_000;
@@ -44,29 +44,7 @@ const EVIL_HOST: &str = "evil.example.com";
 
 /// The hostile component: `$HOSTILE_GUEST_WASM`, else `target/hostile-guest.wasm`.
 fn hostile_guest_path() -> PathBuf {
-    let path = std::env::var_os("HOSTILE_GUEST_WASM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/hostile-guest.wasm")
-        });
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo xtask test` (or `cargo xtask build-hostile` first)",
-        path.display()
-    );
-    path
-}
-
-/// A query with no filter (the hostile guest never reads it).
-fn no_filters() -> AgentQuery {
-    AgentQuery {
-        last_checked_in_from: None,
-        last_checked_in_to: None,
-        host_name: None,
-        os: None,
-        limit: None,
-        cursor: None,
-    }
+    built_by_xtask("HOSTILE_GUEST_WASM", "hostile-guest.wasm")
 }
 
 /// The deadline the harness gives a hostile call: its budget plus the grace.
@@ -163,7 +141,7 @@ async fn a_guest_growing_its_memory_without_bound_is_stopped_at_the_memory_limit
         deadline(),
         arena
             .hostile
-            .search_agents_measured(&arena.conn(), &no_filters()),
+            .search_agents_measured(&arena.conn(), &agent_query(None)),
     )
     .await;
     match result {
@@ -253,7 +231,7 @@ async fn every_misbehaviour_in_turn_leaves_the_connector_serving() {
     for round in 0..2 {
         assert_deadline_exceeded(arena.hostile.test_connection(&conn).await);
         assert!(matches!(
-            arena.hostile.search_agents(&conn, &no_filters()).await,
+            arena.hostile.search_agents(&conn, &agent_query(None)).await,
             Err(ConnectorError::MemoryLimit { .. })
         ));
         let error = action_error(arena.hostile.activate_user(&conn, "anyone").await);

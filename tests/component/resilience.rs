@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use host_harness::simulator::{Fault, FaultRule, SimUser, UserStatus, accounts, scenario};
 use host_harness::{ActionError, AgentQuery, ErrorKind, OutboundPolicy};
 
-use crate::support::{Harness, action_error, conn};
+use crate::support::{Harness, action_error, agent_query, conn};
 
 /// A connection with a short budget.
 fn conn_with_budget(timeout_ms: u32) -> host_harness::Connection {
@@ -32,14 +32,19 @@ fn assert_no_password(error: &ActionError) {
 }
 
 fn an_agent_query() -> AgentQuery {
-    AgentQuery {
-        last_checked_in_from: None,
-        last_checked_in_to: None,
-        host_name: None,
-        os: None,
-        limit: Some(50),
-        cursor: None,
-    }
+    agent_query(Some(50))
+}
+
+/// The error of a 50-agent search with a budget of `timeout_ms`, after `fault` hit the
+/// search request(s).
+async fn search_error_after(harness: &Harness, fault: FaultRule, timeout_ms: u32) -> ActionError {
+    harness.sim.inject(fault.on_path("search/am"));
+    action_error(
+        harness
+            .connector
+            .search_agents(&conn_with_budget(timeout_ms), &an_agent_query())
+            .await,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,15 +160,8 @@ async fn reads_are_retried_after_a_dropped_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_give_up_after_the_attempt_limit() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::times(10, Fault::Status(502)).on_path("search/am"));
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn_with_budget(30_000), &an_agent_query())
-            .await,
-    );
+    let error =
+        search_error_after(&harness, FaultRule::times(10, Fault::Status(502)), 30_000).await;
     assert_eq!(error.kind, ErrorKind::Upstream);
     assert_eq!(error.http_status, Some(502));
     assert_eq!(hits(&harness, "search/am").len(), 4);
@@ -297,15 +295,7 @@ async fn an_html_error_page_with_a_server_error_is_upstream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_body_is_a_bad_response() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::once(Fault::TruncatedBody).on_path("search/am"));
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn_with_budget(10_000), &an_agent_query())
-            .await,
-    );
+    let error = search_error_after(&harness, FaultRule::once(Fault::TruncatedBody), 10_000).await;
     assert_eq!(error.kind, ErrorKind::BadResponse);
     assert!(error.message.contains("truncated"), "{}", error.message);
 }
@@ -313,15 +303,7 @@ async fn a_truncated_body_is_a_bad_response() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_xml_is_a_bad_response() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::once(Fault::MalformedXml).on_path("search/am"));
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn_with_budget(10_000), &an_agent_query())
-            .await,
-    );
+    let error = search_error_after(&harness, FaultRule::once(Fault::MalformedXml), 10_000).await;
     assert_eq!(error.kind, ErrorKind::BadResponse);
     assert!(error.message.contains("malformed XML"), "{}", error.message);
 }
@@ -329,20 +311,12 @@ async fn malformed_xml_is_a_bad_response() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_qps_code_is_upstream_with_code_status_and_text() {
     let harness = Harness::start().await;
-    harness.sim.inject(
-        FaultRule::once(Fault::ServiceError {
-            status: 200,
-            code: "NEW_FANCY_ERROR".into(),
-            message: "Something new went wrong".into(),
-        })
-        .on_path("search/am"),
-    );
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn_with_budget(10_000), &an_agent_query())
-            .await,
-    );
+    let fault = FaultRule::once(Fault::ServiceError {
+        status: 200,
+        code: "NEW_FANCY_ERROR".into(),
+        message: "Something new went wrong".into(),
+    });
+    let error = search_error_after(&harness, fault, 10_000).await;
     assert_eq!(error.kind, ErrorKind::Upstream);
     assert_eq!(error.qualys_code.as_deref(), Some("NEW_FANCY_ERROR"));
     assert_eq!(error.http_status, Some(200));
@@ -352,18 +326,10 @@ async fn an_unknown_qps_code_is_upstream_with_code_status_and_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_64_mib_is_a_bad_response() {
     let harness = Harness::start().await;
-    harness.sim.inject(
-        FaultRule::once(Fault::OversizedBody {
-            bytes: 65 * 1024 * 1024,
-        })
-        .on_path("search/am"),
-    );
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn_with_budget(30_000), &an_agent_query())
-            .await,
-    );
+    let fault = FaultRule::once(Fault::OversizedBody {
+        bytes: 65 * 1024 * 1024,
+    });
+    let error = search_error_after(&harness, fault, 30_000).await;
     assert_eq!(error.kind, ErrorKind::BadResponse);
     assert!(error.message.contains("64 MiB"), "{}", error.message);
 }

@@ -10,7 +10,7 @@ use host_harness::{Agent, AgentPage, AgentQuery, ErrorKind};
 use time::macros::{datetime, format_description, offset};
 use time::{Duration, OffsetDateTime};
 
-use crate::support::{Harness, action_error, conn};
+use crate::support::{Harness, action_error, agent_query, conn};
 
 const SEARCH_PATH: &str = "/qps/rest/2.0/search/am/hostasset";
 
@@ -61,14 +61,7 @@ impl Truth {
 }
 
 fn no_filters() -> AgentQuery {
-    AgentQuery {
-        last_checked_in_from: None,
-        last_checked_in_to: None,
-        host_name: None,
-        os: None,
-        limit: Some(10_000),
-        cursor: None,
-    }
+    agent_query(Some(10_000))
 }
 
 fn paging_config() -> SimulatorConfig {

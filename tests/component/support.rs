@@ -3,22 +3,45 @@
 use std::path::PathBuf;
 
 use host_harness::simulator::{Account, Simulator, SimulatorConfig};
-use host_harness::{ActionError, Connection, Connector, ConnectorError, OutboundPolicy};
+use host_harness::{
+    ActionError, AgentQuery, Connection, Connector, ConnectorError, OutboundPolicy,
+};
 use qualys_connector::qualys::server::PLATFORMS;
 
 /// The component under test: `$QUALYS_CONNECTOR_WASM`, else `target/qualys-connector.wasm`.
 pub fn component_path() -> PathBuf {
-    let path = std::env::var_os("QUALYS_CONNECTOR_WASM")
+    built_by_xtask("QUALYS_CONNECTOR_WASM", "qualys-connector.wasm")
+}
+
+/// A component `cargo xtask test` builds: `$env_var`, else `target/file_name`; the test fails
+/// with a clear message when it is missing.
+pub fn built_by_xtask(env_var: &str, file_name: &str) -> PathBuf {
+    let path = std::env::var_os(env_var)
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/qualys-connector.wasm")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../target")
+                .join(file_name)
         });
     assert!(
         path.exists(),
-        "{} is missing: run `cargo xtask test` (or `cargo xtask build` first)",
+        "{} is missing: run `cargo xtask test` (or `cargo xtask build` and `cargo xtask \
+         build-hostile` first)",
         path.display()
     );
     path
+}
+
+/// A query with no filters and a limit.
+pub fn agent_query(limit: Option<u32>) -> AgentQuery {
+    AgentQuery {
+        last_checked_in_from: None,
+        last_checked_in_to: None,
+        host_name: None,
+        os: None,
+        limit,
+        cursor: None,
+    }
 }
 
 /// A running simulator and a connector whose platform hosts all lead to it.
