@@ -7,7 +7,8 @@ use host_harness::simulator::{
 };
 use host_harness::{AgentQuery, Connection, Connector, ConnectorError, ScanRequest, ScanType};
 
-use crate::{routed_to, seconds};
+use crate::output::seconds;
+use crate::session::routed_to;
 
 /// Agents in the demo's simulated subscription.
 const DEMO_AGENTS: usize = 3_000;
