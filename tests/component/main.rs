@@ -6,6 +6,7 @@
 //! platforms exactly as it does against the real Qualys.
 
 mod activate_user;
+mod hosts;
 mod launch_scan;
 mod limits;
 mod load;

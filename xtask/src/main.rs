@@ -11,8 +11,17 @@
 //! * `cargo xtask demo`: the build above, then the narrated demo against the embedded simulator.
 //! * `cargo xtask bench`: the build above, then the benchmark table (`host-harness/examples/
 //!   bench.rs`): the component against its floor, size, compile, load, instantiation, memory.
+//! * `cargo xtask tools`: installs, when missing, what the host tests drive: the stock wasmtime
+//!   CLI 48.x into `target/tools/bin` and jco into `hosts/node/node_modules` (see [`tools`]);
+//!   prints the variables to export for running those tests by hand. `cargo xtask test` runs it
+//!   before the tests and passes the paths (`QUALYS_WASMTIME_CLI`, `QUALYS_NODE`, `QUALYS_JCO`,
+//!   `QUALYS_SIMULATOR`).
+//! * `cargo xtask dist`: the build above, then `dist/`: the component, the WIT package (text
+//!   and binary), the `describe()` JSON and their `SHA256SUMS` (see [`dist`]).
 
 mod component;
+mod dist;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -53,6 +62,9 @@ pub enum XtaskError {
     /// The command line is wrong.
     #[error("{0}")]
     Usage(String),
+    /// A host tool (the wasmtime CLI, Node.js, jco) is missing or could not be installed.
+    #[error("tools: {0}")]
+    Tool(String),
 }
 
 fn main() -> ExitCode {
@@ -63,8 +75,10 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(),
+        Some("tools") => tools::install_and_print(),
+        Some("dist") => dist::dist(),
         _ => Err(XtaskError::Usage(
-            "usage: cargo xtask <build|build-hostile|test|demo|bench>".to_owned(),
+            "usage: cargo xtask <build|build-hostile|test|demo|bench|tools|dist>".to_owned(),
         )),
     };
     match result {
@@ -145,15 +159,18 @@ fn build_guest(guest: &Guest) -> Result<PathBuf, XtaskError> {
     Ok(out)
 }
 
-/// Formatting, the component, every test, clippy.
+/// Formatting, the component, the host tools, every test, clippy.
 fn test() -> Result<(), XtaskError> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     let component = build()?;
     let hostile = build_hostile_guest()?;
+    let tools = tools::install()?;
     let mut tests = cargo_command(&["test", "--workspace", "--all-targets"]);
     tests
         .env("QUALYS_CONNECTOR_WASM", &component)
-        .env("HOSTILE_GUEST_WASM", &hostile);
+        .env("HOSTILE_GUEST_WASM", &hostile)
+        .env("QUALYS_SIMULATOR", simulator_binary())
+        .envs(tools.env());
     run(tests)?;
     cargo(&["test", "--workspace", "--doc"])?;
     cargo(&[
@@ -214,6 +231,13 @@ fn bench() -> Result<(), XtaskError> {
     run(bench)
 }
 
+/// Where `cargo test --workspace --all-targets` writes the `qualys-simulator` binary.
+fn simulator_binary() -> PathBuf {
+    target_dir()
+        .join("debug")
+        .join(format!("qualys-simulator{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// Adds the wasm target with rustup when the toolchain lacks it.
 fn ensure_wasm_target() -> Result<(), XtaskError> {
     let listed = Command::new("rustup")
@@ -255,6 +279,25 @@ fn run(mut command: Command) -> Result<(), XtaskError> {
     Err(XtaskError::Failed {
         command: line,
         status,
+    })
+}
+
+/// Runs `command` and returns its stdout (its stderr goes to ours).
+fn output(mut command: Command) -> Result<Vec<u8>, XtaskError> {
+    let line = format!("{command:?}");
+    let output = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|source| XtaskError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+    if output.status.success() {
+        return Ok(output.stdout);
+    }
+    Err(XtaskError::Failed {
+        command: line,
+        status: output.status,
     })
 }
 

@@ -273,7 +273,7 @@ impl Simulator {
     pub async fn start(config: SimulatorConfig) -> std::io::Result<Simulator> {
         let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
         let state = Arc::new(SimState::new(&config));
-        let (addr, server) = server::spawn(state.clone(), &runtime)?;
+        let (addr, server) = server::spawn(state.clone(), &runtime, 0)?;
         Ok(Simulator {
             state,
             addr,
@@ -285,13 +285,19 @@ impl Simulator {
     /// Like [`Simulator::start`], for callers without a tokio runtime (a synchronous demo or
     /// test): the simulator runs on a small runtime of its own, shut down when it is dropped.
     pub fn start_blocking(config: SimulatorConfig) -> std::io::Result<Simulator> {
+        Simulator::start_blocking_on(config, 0)
+    }
+
+    /// Like [`Simulator::start_blocking`], listening on `127.0.0.1:port` (0: an ephemeral
+    /// port), for a simulator that other processes reach at a known address.
+    pub fn start_blocking_on(config: SimulatorConfig, port: u16) -> std::io::Result<Simulator> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("qualys-simulator")
             .enable_all()
             .build()?;
         let state = Arc::new(SimState::new(&config));
-        let (addr, server) = server::spawn(state.clone(), runtime.handle())?;
+        let (addr, server) = server::spawn(state.clone(), runtime.handle(), port)?;
         Ok(Simulator {
             state,
             addr,

@@ -40,12 +40,13 @@ pub(crate) struct Call<'a> {
 #[error("simulated connection drop")]
 pub(crate) struct ConnectionDropped;
 
-/// Binds `127.0.0.1:0` and spawns the accept loop on `runtime`.
+/// Binds `127.0.0.1:port` (0: an ephemeral port) and spawns the accept loop on `runtime`.
 pub(crate) fn spawn(
     state: Arc<SimState>,
     runtime: &tokio::runtime::Handle,
+    port: u16,
 ) -> std::io::Result<(SocketAddr, AbortHandle)> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let task = runtime.spawn(accept_loop(listener, state));

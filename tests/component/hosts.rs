@@ -1,0 +1,548 @@
+//! The component in hosts we did not write, driven by exactly the snippets README.md shows.
+//!
+//! Each snippet is a file under `hosts/` that README.md shows verbatim (checked here): the stock
+//! wasmtime CLI (`hosts/wasmtime-cli/actions.sh`), Node through jco
+//! (`hosts/node/transpile-and-run.sh` and `hosts/node/actions.mjs`), and a Rust host on the
+//! harness library (`hosts/rust/main.rs`, built as this package's `rust-host` binary). Every
+//! test starts the simulator as a child process (`qualys-simulator`): jco's `wasi:http` blocks
+//! Node's thread, and the CLI is another process anyway. The snippets run with the workspace as
+//! their working directory and `QUALYS_SERVER`, `QUALYS_USERNAME`, `QUALYS_PASSWORD` set.
+//!
+//! `cargo xtask test` installs the tools (`cargo xtask tools`) and passes their paths:
+//! `QUALYS_WASMTIME_CLI`, `QUALYS_NODE`, `QUALYS_JCO`, and `QUALYS_SIMULATOR`. A missing tool
+//! fails the test with what to run; nothing is skipped.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use host_harness::simulator::{Dataset, SimulatorConfig, accounts, scenario};
+use serde_json::Value;
+
+/// The snippets README.md shows, relative to the workspace root.
+const SNIPPETS: [&str; 4] = [
+    "hosts/rust/main.rs",
+    "hosts/wasmtime-cli/actions.sh",
+    "hosts/node/transpile-and-run.sh",
+    "hosts/node/actions.mjs",
+];
+
+/// The simulator's data: a seed and size of its own, so the flags are exercised too.
+const SEED: u64 = 2026;
+const AGENTS: usize = 120;
+
+/// How long one snippet may run (jco's transpile and the CLI's compile included).
+const SNIPPET_DEADLINE: Duration = Duration::from_secs(180);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
+}
+
+/// A tool whose path `cargo xtask` passes in `variable`; fails the test with `install` when it
+/// is not there.
+fn tool(variable: &str, what: &str, install: &str) -> PathBuf {
+    let Some(path) = std::env::var_os(variable).map(PathBuf::from) else {
+        panic!("{variable} is not set: {what} is needed; {install}");
+    };
+    assert!(
+        path.is_file(),
+        "{variable}={} does not exist: {what} is needed; {install}",
+        path.display()
+    );
+    path
+}
+
+const RUN_XTASK_TOOLS: &str = "run `cargo xtask test`, or `cargo xtask tools` and export the \
+                               variables it prints";
+
+/// The `qualys-simulator` binary: `$QUALYS_SIMULATOR`, else the one cargo built beside this
+/// test (`cargo test --workspace` builds it).
+fn simulator_binary() -> PathBuf {
+    if std::env::var_os("QUALYS_SIMULATOR").is_some() {
+        return tool(
+            "QUALYS_SIMULATOR",
+            "the qualys-simulator binary",
+            "cargo build -p host-harness --bin qualys-simulator",
+        );
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("qualys-simulator")))
+        .filter(|path| path.is_file());
+    beside.unwrap_or_else(|| {
+        panic!(
+            "the qualys-simulator binary is missing: set QUALYS_SIMULATOR or run \
+             `cargo build -p host-harness --bin qualys-simulator`"
+        )
+    })
+}
+
+/// The simulator in a child process; killed when dropped.
+struct SimulatorProcess {
+    child: Child,
+    origin: String,
+}
+
+impl SimulatorProcess {
+    fn start() -> Self {
+        let mut child = Command::new(simulator_binary())
+            .args(["--seed", &SEED.to_string(), "--agents", &AGENTS.to_string()])
+            .args(["--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("qualys-simulator starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut origin = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut origin)
+            .expect("qualys-simulator prints its origin");
+        let origin = origin.trim().to_owned();
+        assert!(
+            origin.starts_with("http://127.0.0.1:"),
+            "qualys-simulator printed {origin:?}, not its origin"
+        );
+        Self { child, origin }
+    }
+
+    /// Runs `command` against this simulator as the manager account, from the workspace root,
+    /// with `tools` first on the PATH; returns its stdout, failing on a non-zero exit.
+    fn run(&self, mut command: Command, tools: &[&Path]) -> String {
+        command
+            .current_dir(workspace_root())
+            .env("PATH", path_with(tools))
+            .env("QUALYS_SERVER", &self.origin)
+            .env("QUALYS_USERNAME", accounts::MANAGER.login)
+            .env("QUALYS_PASSWORD", accounts::MANAGER_PASSWORD);
+        run_with_deadline(command, SNIPPET_DEADLINE)
+    }
+}
+
+impl Drop for SimulatorProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _killed = self.child.kill();
+        let _reaped = self.child.wait();
+    }
+}
+
+/// `PATH` with the directories of `tools` in front.
+fn path_with(tools: &[&Path]) -> std::ffi::OsString {
+    let dirs = tools
+        .iter()
+        .filter_map(|tool| tool.parent())
+        .map(Path::to_owned);
+    let existing = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(dirs.chain(std::env::split_paths(&existing))).expect("a valid PATH")
+}
+
+/// Runs `command`, killing it past `deadline`; its stdout, or a panic with everything it said.
+fn run_with_deadline(mut command: Command, deadline: Duration) -> String {
+    let line = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{line} does not start: {error}"));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the snippet") {
+            break Some(status);
+        }
+        if started.elapsed() > deadline {
+            let _killed = child.kill();
+            let _reaped = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+    match status {
+        Some(status) if status.success() => stdout,
+        Some(status) => panic!("{line} failed ({status})\nstdout:\n{stdout}\nstderr:\n{stderr}"),
+        None => panic!("{line} ran past {deadline:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"),
+    }
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _read = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// `sh <snippet>`: the shell snippets are POSIX sh.
+fn sh(snippet: &str) -> Command {
+    let mut command = Command::new("sh");
+    command.arg(snippet);
+    command
+}
+
+/// What every snippet must find: the simulator's own ground truth for its seed.
+struct Expected {
+    /// The two Windows agents the snippets search for, ascending asset ids.
+    windows_agents: Vec<u64>,
+}
+
+impl Expected {
+    fn from_the_dataset() -> Self {
+        let config = SimulatorConfig {
+            seed: SEED,
+            agents: AGENTS,
+            ..SimulatorConfig::default()
+        };
+        let dataset = Dataset::generate(
+            config.seed,
+            config.agents,
+            config.untagged_assets,
+            config.heavy_fields,
+        );
+        let windows_agents: Vec<u64> = dataset
+            .agents()
+            .filter(|asset| asset.os.as_deref().is_some_and(|os| os.contains("Windows")))
+            .map(|asset| asset.id)
+            .take(2)
+            .collect();
+        assert_eq!(
+            windows_agents.len(),
+            2,
+            "the dataset has two Windows agents"
+        );
+        Self { windows_agents }
+    }
+}
+
+/// The four results a snippet printed, read into one shape whatever the host's naming.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    api_server: String,
+    capabilities: Vec<(String, bool)>,
+    activated: (String, Option<String>, bool),
+    agents: Vec<u64>,
+    launched: Vec<u64>,
+    not_launched: Vec<u64>,
+}
+
+impl Observed {
+    fn expected(sim: &SimulatorProcess, expected: &Expected) -> Self {
+        let actions = [
+            "test-connection",
+            "search-agents",
+            "launch-scan",
+            "activate-user",
+        ];
+        Self {
+            api_server: sim.origin.clone(),
+            capabilities: actions.iter().map(|a| ((*a).to_owned(), true)).collect(),
+            activated: (
+                scenario::INACTIVE_EUROPE_SCANNER.to_owned(),
+                Some("Inactive".to_owned()),
+                true,
+            ),
+            agents: expected.windows_agents.clone(),
+            launched: expected.windows_agents.clone(),
+            not_launched: Vec::new(),
+        }
+    }
+
+    /// Four JSON lines (the Rust and Node snippets), each the ok value of one action, field
+    /// names written by `name` (snake_case in Rust, camelCase in jco).
+    fn from_json_lines(lines: &[Value], name: fn(&str) -> String) -> Self {
+        assert_eq!(lines.len(), 4, "one line per action: {lines:#?}");
+        let field = |value: &Value, wit: &str| value[name(wit)].clone();
+        let string = |value: Value| value.as_str().map(str::to_owned);
+        let ids = |value: Value| -> Vec<u64> {
+            let ids = value.as_array().cloned().unwrap_or_default();
+            ids.iter().filter_map(Value::as_u64).collect()
+        };
+        let (report, activation, page, launch) = (&lines[0], &lines[1], &lines[2], &lines[3]);
+        let capabilities = field(report, "capabilities");
+        let capabilities = capabilities.as_array().cloned().unwrap_or_default();
+        let agents = field(page, "agents")
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Self {
+            api_server: string(field(report, "api-server")).unwrap_or_default(),
+            capabilities: capabilities
+                .iter()
+                .map(|c| {
+                    let action = string(field(c, "action")).unwrap_or_default();
+                    (action, field(c, "ok").as_bool().unwrap_or(false))
+                })
+                .collect(),
+            activated: (
+                string(field(activation, "login")).unwrap_or_default(),
+                string(field(activation, "previous-status")),
+                field(activation, "changed").as_bool().unwrap_or(false),
+            ),
+            agents: agents
+                .iter()
+                .filter_map(|agent| field(agent, "asset-id").as_u64())
+                .collect(),
+            launched: ids(field(launch, "launched")),
+            not_launched: ids(field(launch, "not-launched")),
+        }
+    }
+
+    /// The wasmtime CLI's four lines of WAVE, each `ok(…)`.
+    fn from_wave_lines(stdout: &str) -> Self {
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 4, "one line per action:\n{stdout}");
+        for line in &lines {
+            assert!(line.starts_with("ok({"), "an ok result: {line}");
+        }
+        Self {
+            api_server: wave_strings(lines[0], "api-server: ")
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
+            capabilities: wave_strings(lines[0], "{action: ")
+                .into_iter()
+                .zip(wave_words(lines[0], ", ok: "))
+                .map(|(action, ok)| (action, ok == "true"))
+                .collect(),
+            activated: (
+                wave_strings(lines[1], "login: ").concat(),
+                wave_strings(lines[1], "previous-status: some(")
+                    .into_iter()
+                    .next(),
+                wave_words(lines[1], "changed: ").concat() == "true",
+            ),
+            agents: wave_words(lines[2], "asset-id: ")
+                .iter()
+                .filter_map(|id| id.parse().ok())
+                .collect(),
+            launched: wave_list(lines[3], "launched: ["),
+            not_launched: wave_list(lines[3], "not-launched: ["),
+        }
+    }
+}
+
+/// The string literals (no escapes in them) right after each `prefix`.
+fn wave_strings(line: &str, prefix: &str) -> Vec<String> {
+    let after = format!("{prefix}\"");
+    line.split(after.as_str())
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The bare words (numbers, booleans) right after each `prefix`.
+fn wave_words(line: &str, prefix: &str) -> Vec<String> {
+    line.split(prefix)
+        .skip(1)
+        .filter_map(|rest| rest.split([',', '}', ')', ']']).next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The numbers of the list that starts right after the first `prefix`.
+fn wave_list(line: &str, prefix: &str) -> Vec<u64> {
+    let Some((_, rest)) = line.split_once(prefix) else {
+        return Vec::new();
+    };
+    let items = rest.split(']').next().unwrap_or_default();
+    items
+        .split(", ")
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn snake_case(wit: &str) -> String {
+    wit.replace('-', "_")
+}
+
+fn camel_case(wit: &str) -> String {
+    let mut words = wit.split('-');
+    let first = words.next().unwrap_or_default().to_owned();
+    words.fold(first, |mut name, word| {
+        let mut chars = word.chars();
+        if let Some(initial) = chars.next() {
+            name.extend(initial.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+        name
+    })
+}
+
+/// The component the snippets load: `target/qualys-connector.wasm` under the workspace.
+fn assert_the_component_is_built() {
+    let component = workspace_root().join("target/qualys-connector.wasm");
+    assert!(
+        component.is_file(),
+        "{} is missing: run `cargo xtask build` (the snippets load it from there)",
+        component.display()
+    );
+}
+
+#[test]
+fn the_wasmtime_cli_snippet_runs_the_four_actions_against_the_simulator() {
+    assert_the_component_is_built();
+    let wasmtime = tool(
+        "QUALYS_WASMTIME_CLI",
+        "the wasmtime CLI 48.x",
+        RUN_XTASK_TOOLS,
+    );
+    let mut version = Command::new(&wasmtime);
+    version.arg("--version");
+    let version = run_with_deadline(version, Duration::from_secs(30));
+    assert!(
+        version.starts_with("wasmtime 48."),
+        "{} is {version:?}, not the wasmtime CLI 48.x; {RUN_XTASK_TOOLS}",
+        wasmtime.display()
+    );
+    let expected = Expected::from_the_dataset();
+    let sim = SimulatorProcess::start();
+    let stdout = sim.run(sh("hosts/wasmtime-cli/actions.sh"), &[&wasmtime]);
+    let observed = Observed::from_wave_lines(&stdout);
+    assert_eq!(
+        observed,
+        Observed::expected(&sim, &expected),
+        "wasmtime printed:\n{stdout}"
+    );
+}
+
+#[test]
+fn the_jco_snippet_runs_the_four_actions_in_node_against_the_simulator() {
+    assert_the_component_is_built();
+    let node = tool("QUALYS_NODE", "Node.js 20 or later", RUN_XTASK_TOOLS);
+    let jco = tool(
+        "QUALYS_JCO",
+        "jco (hosts/node/node_modules)",
+        RUN_XTASK_TOOLS,
+    );
+    let snippet_jco = workspace_root().join("hosts/node/node_modules/.bin/jco");
+    assert_eq!(
+        jco.canonicalize().ok(),
+        snippet_jco.canonicalize().ok(),
+        "QUALYS_JCO must be the jco the snippet runs ({}); {RUN_XTASK_TOOLS}",
+        snippet_jco.display()
+    );
+    let expected = Expected::from_the_dataset();
+    let sim = SimulatorProcess::start();
+    let stdout = sim.run(sh("hosts/node/transpile-and-run.sh"), &[&node]);
+    let lines = json_lines(&stdout);
+    for (line, action) in lines.iter().zip(SNIPPET_ACTIONS) {
+        assert_eq!(line["action"], action, "{stdout}");
+    }
+    let oks: Vec<Value> = lines.iter().map(|line| line["ok"].clone()).collect();
+    let observed = Observed::from_json_lines(&oks, camel_case);
+    assert_eq!(
+        observed,
+        Observed::expected(&sim, &expected),
+        "node printed:\n{stdout}"
+    );
+}
+
+/// The actions each snippet calls, in order.
+const SNIPPET_ACTIONS: [&str; 4] = [
+    "test-connection",
+    "activate-user",
+    "search-agents",
+    "launch-scan",
+];
+
+#[test]
+fn the_rust_snippet_runs_the_four_actions_against_the_simulator() {
+    assert_the_component_is_built();
+    let expected = Expected::from_the_dataset();
+    let sim = SimulatorProcess::start();
+    let stdout = sim.run(Command::new(env!("CARGO_BIN_EXE_rust-host")), &[]);
+    let observed = Observed::from_json_lines(&json_lines(&stdout), snake_case);
+    assert_eq!(
+        observed,
+        Observed::expected(&sim, &expected),
+        "rust-host printed:\n{stdout}"
+    );
+}
+
+/// The bodies of README.md's fenced code blocks.
+fn fenced_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<String> = None;
+    for line in markdown.split_inclusive('\n') {
+        let fence = line.trim_start().starts_with("```");
+        match (open.take(), fence) {
+            (None, true) => open = Some(String::new()),
+            (None, false) => {}
+            (Some(body), true) => blocks.push(body),
+            (Some(mut body), false) => {
+                body.push_str(line);
+                open = Some(body);
+            }
+        }
+    }
+    blocks
+}
+
+#[test]
+fn the_readme_shows_every_host_snippet_verbatim() {
+    let root = workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let blocks = fenced_blocks(&readme);
+    for snippet in SNIPPETS {
+        let text = std::fs::read_to_string(root.join(snippet)).expect("the snippet file");
+        assert!(
+            blocks.contains(&text),
+            "README.md must show {snippet} verbatim in a fenced code block (the tests run the \
+             file): copy it there again"
+        );
+    }
+}
+
+#[test]
+fn fenced_blocks_are_read_whole_and_in_order() {
+    let markdown = "text\n```sh\na\nb\n```\nmore\n```\nc\n```\n";
+    assert_eq!(fenced_blocks(markdown), ["a\nb\n", "c\n"]);
+}
+
+#[test]
+fn wave_results_are_read_into_the_shared_shape() {
+    let stdout = "ok({api-server: \"http://x\", capabilities: [{action: \"a\", ok: true, \
+                  detail: \"d\"}, {action: \"b\", ok: false, detail: \"e\"}]})\n\
+                  ok({login: \"u\", previous-status: some(\"Inactive\"), changed: true, \
+                  message: \"m\"})\n\
+                  ok({agents: [{asset-id: 5, name: \"n\"}, {asset-id: 9, name: \"o\"}]})\n\
+                  ok({scan-type: \"Inventory_Scan\", launched: [5], not-launched: [9], \
+                  not-sent: []})\n";
+    let observed = Observed::from_wave_lines(stdout);
+    assert_eq!(
+        observed,
+        Observed {
+            api_server: "http://x".into(),
+            capabilities: vec![("a".into(), true), ("b".into(), false)],
+            activated: ("u".into(), Some("Inactive".into()), true),
+            agents: vec![5, 9],
+            launched: vec![5],
+            not_launched: vec![9],
+        }
+    );
+}
+
+#[test]
+fn wit_names_become_jco_and_rust_field_names() {
+    assert_eq!(camel_case("previous-status"), "previousStatus");
+    assert_eq!(camel_case("api-server"), "apiServer");
+    assert_eq!(snake_case("asset-id"), "asset_id");
+}
