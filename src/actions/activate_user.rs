@@ -103,16 +103,11 @@ fn unknown_status(login: &str, status: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::scripted::{Scripted, ok};
+    use crate::transport::scripted::{self, Scripted, ok};
     use crate::transport::{HttpResponse, Method};
 
     fn conn() -> Connection {
-        Connection {
-            server: Some("US1".to_owned()),
-            username: "acme_mg1".to_owned(),
-            password: "secret".to_owned(),
-            timeout_ms: Some(10_000),
-        }
+        scripted::connection()
     }
 
     fn user(login: &str, status: &str) -> String {

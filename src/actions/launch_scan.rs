@@ -136,16 +136,11 @@ fn distinct_asset_ids(ids: &[u64]) -> Result<Vec<u64>> {
 mod tests {
     use super::*;
     use crate::ErrorKind;
-    use crate::transport::scripted::{Scripted, ok};
+    use crate::transport::scripted::{self, Scripted, ok};
     use crate::transport::{HttpRequest, HttpResponse};
 
     fn conn() -> Connection {
-        Connection {
-            server: Some("US1".to_owned()),
-            username: "acme_mg1".to_owned(),
-            password: "secret".to_owned(),
-            timeout_ms: Some(10_000),
-        }
+        scripted::connection()
     }
 
     fn request(asset_ids: Vec<u64>) -> ScanRequest {

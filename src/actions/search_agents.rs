@@ -281,15 +281,10 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
     use crate::transport::HttpRequest;
-    use crate::transport::scripted::{Scripted, ok};
+    use crate::transport::scripted::{self, Scripted, ok};
 
     fn conn() -> Connection {
-        Connection {
-            server: Some("US1".to_owned()),
-            username: "acme_ab1".to_owned(),
-            password: "secret".to_owned(),
-            timeout_ms: None,
-        }
+        scripted::connection()
     }
 
     fn query() -> AgentQuery {

@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 
 use super::{HttpRequest, HttpResponse, Instant, Transport};
+use crate::contract::Connection;
 use crate::{Error, ErrorKind, Result};
 
 /// A transport that answers from a script and keeps a fake clock.
@@ -58,4 +59,14 @@ pub fn ok(body: impl Into<Vec<u8>>) -> Result<HttpResponse> {
         headers: Vec::new(),
         body: body.into(),
     })
+}
+
+/// A valid connection for scripted actions: US1, a Manager's login, a 10 s budget.
+pub fn connection() -> Connection {
+    Connection {
+        server: Some("US1".to_owned()),
+        username: "acme_mg1".to_owned(),
+        password: "secret".to_owned(),
+        timeout_ms: Some(10_000),
+    }
 }
