@@ -145,7 +145,7 @@ fn build_guest(guest: &Guest) -> Result<PathBuf, XtaskError> {
     let module = read(&core)?;
     let component = component::encode(&module)?;
     let imports = component::check_imports(&component)?;
-    let out = target_dir().join(guest.component);
+    let out = artifacts_dir()?.join(guest.component);
     std::fs::write(&out, &component).map_err(|source| XtaskError::File {
         path: out.clone(),
         source,
@@ -313,6 +313,17 @@ fn workspace_root() -> PathBuf {
         .parent()
         .map(Path::to_owned)
         .unwrap_or_default()
+}
+
+/// Where the built components go: always `target/` under the workspace, the path the README,
+/// the snippets and the tests name, whatever `CARGO_TARGET_DIR` says about cargo's own output.
+fn artifacts_dir() -> Result<PathBuf, XtaskError> {
+    let dir = workspace_root().join("target");
+    std::fs::create_dir_all(&dir).map_err(|source| XtaskError::File {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir)
 }
 
 fn target_dir() -> PathBuf {
