@@ -795,7 +795,9 @@ fn spawn_in_terminal(program: &str, args: &[&str]) -> rexpect::session::PtySessi
 #[test]
 fn the_test_terminal_echoes_what_is_typed_unless_the_program_hides_it() {
     // The control for the prompt test: in this terminal, a plain `read` shows the text.
-    let mut session = spawn_in_terminal("sh", &["-c", "read line && echo got-it"]);
+    // Typing only after `ready`: text typed before `stty echo` ran would not be echoed.
+    let mut session = spawn_in_terminal("sh", &["-c", "echo ready && read line && echo got-it"]);
+    session.exp_string("ready").unwrap();
     session.send_line("visible-typing").unwrap();
     let transcript = session.exp_string("got-it").unwrap();
     assert!(transcript.contains("visible-typing"), "{transcript:?}");
