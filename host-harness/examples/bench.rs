@@ -41,9 +41,14 @@ async fn main() -> BenchResult<()> {
     ));
 
     let runtime = Runtime::new()?;
-    let (compile, load) = compile_and_load(&runtime, &wasm)?;
+    let (compile, load) = compile_and_load(&wasm)?;
     rows.push(row("cold compile", millis(compile), "", true));
-    rows.push(row("load precompiled artifact", millis(load), "", true));
+    rows.push(row(
+        "load precompiled artifact (disk cache)",
+        millis(load),
+        "",
+        true,
+    ));
 
     let simulator = Simulator::start(SimulatorConfig {
         agents: AGENTS,
@@ -148,26 +153,29 @@ fn component_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/qualys-connector.wasm"))
 }
 
-/// Median time of a cold compile on a fresh engine, and of loading the precompiled artifact.
-fn compile_and_load(runtime: &Runtime, wasm: &PathBuf) -> BenchResult<(Duration, Duration)> {
+/// Median time of a cold compile on a fresh engine, and of loading the component from the
+/// runtime's disk cache of precompiled artifacts on a fresh runtime (what a new process pays).
+fn compile_and_load(wasm: &PathBuf) -> BenchResult<(Duration, Duration)> {
     let bytes = std::fs::read(wasm)?;
     let mut compiles = Vec::new();
-    let mut artifact = Vec::new();
     for _ in 0..3 {
-        let fresh = Runtime::new()?;
+        let fresh = Runtime::with_cache_dir(None)?;
         let started = Instant::now();
         let component = Component::new(fresh.engine(), &bytes)?;
         compiles.push(started.elapsed());
-        artifact = component.serialize()?;
+        drop(component);
     }
+    let cache = std::env::temp_dir().join(format!("qualys-bench-cache-{}", std::process::id()));
+    Runtime::with_cache_dir(Some(cache.clone()))?.compile(&bytes)?;
     let mut loads = Vec::new();
     for _ in 0..20 {
+        let fresh = Runtime::with_cache_dir(Some(cache.clone()))?;
         let started = Instant::now();
-        // SAFETY: the artifact was serialized just above by the same engine configuration.
-        let component = unsafe { Component::deserialize(runtime.engine(), &artifact)? };
+        let component = fresh.compile(&bytes)?;
         loads.push(started.elapsed());
         drop(component);
     }
+    std::fs::remove_dir_all(&cache)?;
     Ok((median(&mut compiles), median(&mut loads)))
 }
 

@@ -1,13 +1,14 @@
 //! `describe`: the manifest a marketplace builds its UI from.
 //!
-//! The manifest is `describe.json` beside this file, embedded at build time: for each action a
-//! JSON Schema of its input and output (types, enums, defaults, formats, examples), the Qualys
-//! permission it needs, and whether it changes anything. Field names are the WIT names. A unit
-//! test compares every record and enum of `wit/connector.wit` with the schemas, so the manifest
-//! cannot drift from the contract.
+//! The manifest is `describe.json` beside this file, embedded minified at build time (by
+//! `build.rs`, keys in the order written): for each action a JSON Schema of its input and
+//! output (types, enums, defaults, formats, examples), the Qualys permission it needs, and
+//! whether it changes anything. Field names are the WIT names. A unit test compares every
+//! record and enum of `wit/connector.wit` with the schemas, so the manifest cannot drift from
+//! the contract.
 
-/// The manifest, as JSON.
-const MANIFEST: &str = include_str!("describe.json");
+/// The manifest, as minified JSON.
+const MANIFEST: &str = include_str!(concat!(env!("OUT_DIR"), "/describe.min.json"));
 
 /// The JSON manifest of every action.
 pub fn describe() -> String {
@@ -29,6 +30,30 @@ mod tests {
         let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/wit");
         resolve.push_path(wit).expect("the WIT parses");
         resolve
+    }
+
+    /// `json` without the whitespace between its tokens.
+    fn without_blanks(json: &str) -> String {
+        let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+        for c in json.chars() {
+            if in_string || !c.is_whitespace() {
+                out.push(c);
+            }
+            if in_string && !escaped && c == '"' {
+                in_string = false;
+            } else if !in_string && c == '"' {
+                in_string = true;
+            }
+            escaped = in_string && !escaped && c == '\\';
+        }
+        out
+    }
+
+    #[test]
+    fn the_embedded_manifest_is_describe_json_minified_in_the_same_order() {
+        let written = include_str!("describe.json");
+        assert_eq!(describe(), without_blanks(written));
+        assert!(describe().len() < written.len());
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! 2. Every page asks for `tagName EQUALS Cloud Agent`, `lastCheckedIn GREATER from`,
 //!    `lastCheckedIn LESSER to`, `name CONTAINS host-name` and `os CONTAINS os` (those given),
 //!    with `limitResults` = min(still wanted, 1000); the next page adds `id GREATER lastId`.
-//!    Only one page of XML is held at a time.
+//!    Only one page of XML is held at a time. The next page is asked for as soon as this one's
+//!    head (`count`, `hasMoreRecords`, `lastId`) has arrived, so that Qualys prepares it while
+//!    this one is parsed (see `Search::run`).
 //! 3. The search stops when Qualys has no more records or `limit` agents are in hand. When more
 //!    match, `next-cursor` continues right after the last agent returned, even when that agent
 //!    was in the middle of a Qualys page.
@@ -18,7 +20,7 @@
 //! [accepted formats]: crate::qualys::dates::ACCEPTED_FORMATS
 
 use crate::contract::{Agent, AgentPage, AgentQuery, Connection};
-use crate::qualys::client::QualysClient;
+use crate::qualys::client::{ApiRequest, QualysClient, Started};
 use crate::qualys::cursor;
 use crate::qualys::dates::UtcInstant;
 use crate::qualys::hostasset::{self, Criterion, MAX_LIMIT_RESULTS, Operator, SearchPage};
@@ -94,18 +96,37 @@ impl Search {
     }
 
     /// Reads pages until `limit` agents are in hand or Qualys has no more.
+    ///
+    /// As soon as a page has arrived, its head (`count`, `hasMoreRecords`, `lastId`) tells
+    /// what the next request will be: it is sent before this page is parsed, so Qualys
+    /// prepares the next page while this one is read. Only one request is ever in flight. The
+    /// requests are exactly those of reading page after page: the early one is used only when
+    /// it is the request this page leads to, and abandoned otherwise (the page turned out
+    /// different from its head, or bad).
     fn run<T: Transport>(&self, client: &mut QualysClient<T>) -> Result<AgentPage> {
         let mut agents: Vec<Agent> = Vec::new();
         let mut after = self.start_after;
+        let mut early: Option<(ApiRequest, Started<T::Pending>)> = None;
         loop {
             let wanted = self.limit.saturating_sub(agents.len());
+            let request = self.page_request(wanted, after)?;
+            let response = match early.take().filter(|(sent, _)| *sent == request) {
+                Some((_, started)) => client.finish(started)?,
+                None => client.send(&request)?,
+            };
+            if let Some(next) = self.next_request(&response.body, agents.len(), wanted) {
+                let started = client.start(&next);
+                early = Some((next, started));
+            }
             let SearchPage {
                 has_more_records,
                 last_id,
                 agents: found,
                 ..
-            } = self.fetch(client, wanted, after)?;
+            } = parse_page(&response.body)?;
+            drop(response);
             let (found_len, more_in_page) = (found.len(), found.len() > wanted);
+            agents.reserve(found_len.min(wanted));
             for agent in found.into_iter().take(wanted) {
                 after = Some(in_order(after, agent.asset_id)?);
                 agents.push(agent);
@@ -120,30 +141,32 @@ impl Search {
         }
     }
 
-    /// One page of at most `wanted` agents after `after`.
-    fn fetch<T: Transport>(
-        &self,
-        client: &mut QualysClient<T>,
-        wanted: usize,
-        after: Option<u64>,
-    ) -> Result<SearchPage> {
+    /// The request for one page of at most `wanted` agents after `after`.
+    fn page_request(&self, wanted: usize, after: Option<u64>) -> Result<ApiRequest> {
         let limit_results =
             u32::try_from(wanted).map_or(MAX_LIMIT_RESULTS, |wanted| wanted.min(MAX_LIMIT_RESULTS));
         let mut criteria = self.filters.criteria();
         if let Some(after) = after {
             criteria.push(Criterion::new("id", Operator::Greater, after.to_string()));
         }
-        let request = hostasset::search_request(limit_results, &criteria)?;
-        let page = hostasset::parse_search_page(&client.send(&request)?.body)?;
-        let sent = page.agents.len();
-        if let Some(count) = page.count
-            && count != sent as u64
-        {
-            return Err(Error::bad_response(format!(
-                "Qualys said the page holds {count} agents but sent {sent}"
-            )));
+        hostasset::search_request(limit_results, &criteria)
+    }
+
+    /// The request that follows the page `body` (asked for `wanted` agents with `collected`
+    /// in hand) if the page is what its head says, read from the head alone; `None` when the
+    /// head says the search ends there, or is not enough to tell.
+    fn next_request(&self, body: &[u8], collected: usize, wanted: usize) -> Option<ApiRequest> {
+        let head = hostasset::parse_page_head(body)?;
+        if !head.has_more_records {
+            return None;
         }
-        Ok(page)
+        let count = usize::try_from(head.count?).ok()?;
+        let collected = collected + count.min(wanted);
+        if count == 0 || collected >= self.limit {
+            return None;
+        }
+        self.page_request(self.limit - collected, Some(head.last_id?))
+            .ok()
     }
 
     /// The agents, and a cursor after the last one when `more` match.
@@ -246,6 +269,20 @@ fn instant(name: &str, text: Option<&str>) -> Result<Option<UtcInstant>> {
         message: [name, ": ", &error.message].concat(),
         ..error
     })
+}
+
+/// A search page, whose `count` must be the number of agents it holds.
+fn parse_page(body: &[u8]) -> Result<SearchPage> {
+    let page = hostasset::parse_search_page(body)?;
+    let sent = page.agents.len();
+    if let Some(count) = page.count
+        && count != sent as u64
+    {
+        return Err(Error::bad_response(format!(
+            "Qualys said the page holds {count} agents but sent {sent}"
+        )));
+    }
+    Ok(page)
 }
 
 /// `id` after `previous`, or `bad-response` when the page goes backwards or repeats an agent.
@@ -494,6 +531,69 @@ mod tests {
             ..with_limit(1)
         };
         assert_eq!(ids(&run(&mut script, &soar).unwrap()), [2]);
+    }
+
+    #[test]
+    fn the_next_page_is_asked_for_from_the_head_of_the_page_before_it_is_parsed() {
+        let mut script = Scripted::new(vec![
+            ok(page([1, 2], true)),
+            ok(page([3, 4], true)),
+            ok(page([5], false)),
+        ]);
+        let found = run(&mut script, &query()).unwrap();
+        assert_eq!(ids(&found), [1, 2, 3, 4, 5]);
+        // Nothing was abandoned: each early request was the one its page led to.
+        assert_eq!(script.started, script.sent);
+        assert!(body(&script.sent[1]).contains(&criterion("id", "GREATER", "2")));
+        assert!(body(&script.sent[2]).contains(&criterion("id", "GREATER", "4")));
+    }
+
+    #[test]
+    fn the_early_request_asks_only_for_what_is_still_wanted() {
+        let mut script = Scripted::new(vec![ok(page([1, 2], true)), ok(page([3], true))]);
+        let found = run(&mut script, &with_limit(3)).unwrap();
+        assert_eq!(ids(&found), [1, 2, 3]);
+        assert_eq!(script.started, script.sent);
+        assert_eq!(limit_results(&script.sent[1]), "1");
+    }
+
+    #[test]
+    fn a_page_whose_head_promises_more_than_it_holds_abandons_the_early_request() {
+        let short = page([1, 2], true).replace("<count>2</count>", "<count>3</count>");
+        let mut script = Scripted::new(vec![ok(short), ok(page([3], false))]);
+        let error = run(&mut script, &query()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::BadResponse);
+        assert_eq!(script.started.len(), 2);
+        assert_eq!(script.sent.len(), 1, "the early request is never read");
+    }
+
+    /// `page`, with `count`, `hasMoreRecords` and `lastId` after `data` instead of before.
+    fn page_with_late_head(ids: &[u64], has_more: bool) -> String {
+        let body = page(ids.iter().copied(), has_more);
+        let data = &body[body.find("<data>").unwrap()..body.find("</ServiceResponse>").unwrap()];
+        let head = &body[body.find("<count>").unwrap()..body.find("<data>").unwrap()];
+        body.replacen(head, "", 1)
+            .replacen(data, &[data, head].concat(), 1)
+    }
+
+    #[test]
+    fn pages_whose_head_comes_after_their_data_are_read_page_after_page() {
+        let mut script = Scripted::new(vec![
+            ok(page_with_late_head(&[1, 2], true)),
+            ok(page_with_late_head(&[3], false)),
+        ]);
+        let found = run(&mut script, &query()).unwrap();
+        assert_eq!(ids(&found), [1, 2, 3]);
+        assert_eq!(script.started, script.sent);
+        let short =
+            page_with_late_head(&[1, 2], true).replace("<count>2</count>", "<count>3</count>");
+        let mut script = Scripted::new(vec![ok(short), ok(page([3], false))]);
+        assert!(run(&mut script, &query()).is_err());
+        assert_eq!(
+            script.started.len(),
+            1,
+            "nothing is asked for early without a head"
+        );
     }
 
     #[test]

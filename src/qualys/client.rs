@@ -209,15 +209,41 @@ impl<T: Transport> QualysClient<T> {
 
     /// Sends `request`, retrying as the module docs say; the answer passed [`errors::check`].
     pub fn send(&mut self, request: &ApiRequest) -> Result<HttpResponse> {
+        let started = self.start(request);
+        self.finish(started)
+    }
+
+    /// Sends the first attempt of `request` without waiting for the answer: the caller can
+    /// work while Qualys prepares it. Dropping the result abandons the request.
+    pub fn start(&mut self, request: &ApiRequest) -> Started<T::Pending> {
         let http = self.http_request(request);
+        self.requests_sent += 1;
+        let first = self.transport.start(&http, self.deadline);
+        Started {
+            http,
+            effect: request.effect,
+            first,
+        }
+    }
+
+    /// The answer of a started request, retrying as the module docs say, exactly as
+    /// [`QualysClient::send`] does; the answer passed [`errors::check`].
+    pub fn finish(&mut self, started: Started<T::Pending>) -> Result<HttpResponse> {
+        let Started {
+            http,
+            effect,
+            first,
+        } = started;
+        let mut outcome = first
+            .and_then(|pending| self.transport.finish(pending))
+            .and_then(checked);
         let mut attempt = 1;
         loop {
-            let outcome = self.attempt(&http);
             let error = match outcome {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
-            let Some(wait) = retry_wait(&error, request.effect, attempt) else {
+            let Some(wait) = retry_wait(&error, effect, attempt) else {
                 return Err(error);
             };
             let wake = self.transport.now().saturating_add(self.jittered(wait));
@@ -226,14 +252,13 @@ impl<T: Transport> QualysClient<T> {
             }
             self.transport.sleep_until(wake);
             attempt += 1;
+            outcome = self.attempt(&http);
         }
     }
 
     fn attempt(&mut self, http: &HttpRequest) -> Result<HttpResponse> {
         self.requests_sent += 1;
-        let response = self.transport.send(http, self.deadline)?;
-        errors::check(&response)?;
-        Ok(response)
+        self.transport.send(http, self.deadline).and_then(checked)
     }
 
     fn http_request(&self, request: &ApiRequest) -> HttpRequest {
@@ -265,6 +290,19 @@ impl<T: Transport> QualysClient<T> {
         }
         wait + self.transport.now() % spread
     }
+}
+
+/// A request sent by [`QualysClient::start`], whose answer [`QualysClient::finish`] reads.
+pub struct Started<P> {
+    http: HttpRequest,
+    effect: Effect,
+    first: Result<P>,
+}
+
+/// `response`, once it passed [`errors::check`].
+fn checked(response: HttpResponse) -> Result<HttpResponse> {
+    errors::check(&response)?;
+    Ok(response)
 }
 
 /// How long to wait before trying `error` again, or `None` when it must not be retried.

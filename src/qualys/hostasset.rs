@@ -1,7 +1,7 @@
 //! Host assets (`/qps/rest/2.0/{count,search}/am/hostasset`): request bodies and answers.
 //!
 //! A QPS request body is a `ServiceRequest` with optional `preferences` and AND-ed
-//! `Criteria`. Bodies are written with quick-xml's escaping writer, so a value such as
+//! `Criteria`. Values are written with quick-xml's escaping, so a value such as
 //! `R&D <lab>` is searched for literally.
 //!
 //! A search answers one page in ascending id order: `count` (records in this page),
@@ -10,8 +10,7 @@
 //! ([`AGENT_FIELDS`]), so assets with long software and vulnerability lists do not bloat the
 //! page, and [`parse_search_page`] reads the page in one streaming pass.
 
-use quick_xml::Writer;
-use quick_xml::events::BytesText;
+use quick_xml::escape::escape;
 
 use super::client::{ApiRequest, Effect};
 use super::xml::{self, Flow, Node};
@@ -94,39 +93,31 @@ impl Criterion {
 }
 
 /// `<ServiceRequest>[<preferences><limitResults>N</limitResults></preferences>]<filters>…`.
+///
+/// The few fixed elements are written as text and every value goes through quick-xml's
+/// escaping (quick-xml's `Writer` would cost the component some 8 KB for the same bytes).
 pub fn service_request(limit_results: Option<u32>, criteria: &[Criterion]) -> Result<Vec<u8>> {
-    let mut writer = Writer::new(Vec::new());
-    writer
-        .create_element("ServiceRequest")
-        .write_inner_content(|writer| {
-            if let Some(limit) = limit_results {
-                writer
-                    .create_element("preferences")
-                    .write_inner_content(|writer| {
-                        writer
-                            .create_element("limitResults")
-                            .write_text_content(BytesText::new(&limit.to_string()))?;
-                        Ok(())
-                    })?;
-            }
-            if !criteria.is_empty() {
-                writer
-                    .create_element("filters")
-                    .write_inner_content(|writer| {
-                        for criterion in criteria {
-                            writer
-                                .create_element("Criteria")
-                                .with_attribute(("field", criterion.field))
-                                .with_attribute(("operator", criterion.operator.as_str()))
-                                .write_text_content(BytesText::new(&criterion.value))?;
-                        }
-                        Ok(())
-                    })?;
-            }
-            Ok(())
-        })
-        .map_err(|error| Error::invalid_input(format!("could not write the request: {error}")))?;
-    Ok(writer.into_inner())
+    let mut xml = String::from("<ServiceRequest>");
+    if let Some(limit) = limit_results {
+        xml.push_str("<preferences><limitResults>");
+        xml.push_str(&limit.to_string());
+        xml.push_str("</limitResults></preferences>");
+    }
+    if !criteria.is_empty() {
+        xml.push_str("<filters>");
+        for criterion in criteria {
+            xml.push_str("<Criteria field=\"");
+            xml.push_str(&escape(criterion.field));
+            xml.push_str("\" operator=\"");
+            xml.push_str(criterion.operator.as_str());
+            xml.push_str("\">");
+            xml.push_str(&escape(&criterion.value));
+            xml.push_str("</Criteria>");
+        }
+        xml.push_str("</filters>");
+    }
+    xml.push_str("</ServiceRequest>");
+    Ok(xml.into_bytes())
 }
 
 /// The count request for `criteria`.
@@ -200,8 +191,12 @@ pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
             Node::Open { path, .. } if xml::is_path(path, HOST_ASSET) => {
                 asset = Some(AssetFields::default());
             }
-            Node::Text { path, text } => match (below(path, HOST_ASSET), asset.as_mut()) {
-                (Some(field), Some(fields)) => fields.read(field, text)?,
+            // An asset is open only between the opening and the closing of its `HostAsset`,
+            // so everything deeper than it is below `HOST_ASSET`: no need to compare again.
+            Node::Text { path, text } => match asset.as_mut() {
+                Some(fields) if path.len() > HOST_ASSET.len() => {
+                    fields.read(&path[HOST_ASSET.len()..], text)?;
+                }
                 _ => read_page_field(&mut page, path, &text)?,
             },
             Node::Close { path } if xml::is_path(path, HOST_ASSET) => {
@@ -221,14 +216,40 @@ pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
     Ok(page)
 }
 
+/// What a search page says before its first asset: `count`, `hasMoreRecords` and `lastId`.
+///
+/// Qualys writes them before `data`, so the next page can be asked for before this one is
+/// parsed. `None` when the page does not start that way (or is not even XML): the caller then
+/// waits for [`parse_search_page`], which reports what is wrong.
+pub fn parse_page_head(body: &[u8]) -> Option<SearchPage> {
+    let mut page = SearchPage {
+        count: None,
+        has_more_records: false,
+        last_id: None,
+        agents: Vec::new(),
+    };
+    let mut complete = false;
+    let walked = xml::walk(body, |node| {
+        match node {
+            Node::Open { path, .. }
+                if path.len() == 1 && !xml::is_path(path, &["ServiceResponse"]) =>
+            {
+                return Ok(Flow::Stop);
+            }
+            Node::Open { path, .. } if xml::is_path(path, &["ServiceResponse", "data"]) => {
+                complete = true;
+                return Ok(Flow::Stop);
+            }
+            Node::Text { path, text } => read_page_field(&mut page, path, &text)?,
+            _ => {}
+        }
+        Ok(Flow::Continue)
+    });
+    (walked.is_ok() && complete).then_some(page)
+}
+
 /// Path of each asset of a search page.
 const HOST_ASSET: &[&str] = &["ServiceResponse", "data", "HostAsset"];
-
-/// The rest of `path` below `prefix`, when `path` starts with `prefix`.
-fn below<'p>(path: &'p [String], prefix: &[&str]) -> Option<&'p [String]> {
-    let (head, rest) = path.split_at_checked(prefix.len())?;
-    xml::is_path(head, prefix).then_some(rest)
-}
 
 /// Reads `count`, `hasMoreRecords` and `lastId`.
 fn read_page_field(page: &mut SearchPage, path: &[String], text: &str) -> Result<()> {
@@ -655,5 +676,28 @@ mod tests {
         );
         let garbage = b"<ServiceResponse><count>many</count></ServiceResponse>";
         assert!(parse_count(garbage).is_err());
+    }
+
+    #[test]
+    fn the_head_of_a_page_is_read_without_its_assets() {
+        let body = "<?xml version=\"1.0\"?><ServiceResponse><responseCode>SUCCESS</responseCode>\
+                    <count>2</count><hasMoreRecords>true</hasMoreRecords><lastId>9</lastId>\
+                    <data><HostAsset><id>not a number</id></HostAsset></data></ServiceResponse>";
+        let head = parse_page_head(body.as_bytes()).unwrap();
+        assert_eq!(
+            (head.count, head.has_more_records, head.last_id),
+            (Some(2), true, Some(9))
+        );
+        assert!(head.agents.is_empty());
+    }
+
+    #[test]
+    fn a_page_without_data_or_of_another_kind_has_no_head() {
+        let no_data = "<ServiceResponse><count>0</count><hasMoreRecords>false</hasMoreRecords>";
+        assert!(parse_page_head(no_data.as_bytes()).is_none());
+        let other = "<SIMPLE_RETURN><count>1</count><data/></SIMPLE_RETURN>";
+        assert!(parse_page_head(other.as_bytes()).is_none());
+        let bad_count = "<ServiceResponse><count>x</count><data/></ServiceResponse>";
+        assert!(parse_page_head(bad_count.as_bytes()).is_none());
     }
 }

@@ -61,11 +61,15 @@ pub fn walk(body: &[u8], mut visit: impl FnMut(Node<'_>) -> Result<Flow>) -> Res
 
 /// The walk itself, compiled once for every parser's visitor (a `dyn` call per node is far
 /// cheaper than a copy of the reader per parser in the component).
+///
+/// The walk allocates almost nothing per element: the path keeps one `String` per depth and
+/// reuses it for every element at that depth, element names are borrowed from the body, and a
+/// leaf's text is only copied once, into the `String` the visitor receives.
 fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Result<()> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().check_end_names = true;
-    let mut path: Vec<String> = Vec::new();
-    let mut text = String::new();
+    let mut path = Path::default();
+    let mut text = Text::default();
     let mut leaf = false;
     let mut root_seen = false;
     loop {
@@ -87,7 +91,7 @@ fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Res
             }
             Event::Empty(start) => {
                 if open(&mut path, &start, position, visit)? == Flow::Stop
-                    || visit(Node::Close { path: &path })? == Flow::Stop
+                    || visit(Node::Close { path: path.names() })? == Flow::Stop
                 {
                     return Ok(());
                 }
@@ -97,10 +101,10 @@ fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Res
             }
             Event::End(_) => {
                 if leaf {
-                    let trimmed = text.trim();
+                    let trimmed = text.as_str().trim();
                     if !trimmed.is_empty() {
                         let node = Node::Text {
-                            path: &path,
+                            path: path.names(),
                             text: trimmed.to_owned(),
                         };
                         if visit(node)? == Flow::Stop {
@@ -109,7 +113,7 @@ fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Res
                     }
                 }
                 text.clear();
-                if visit(Node::Close { path: &path })? == Flow::Stop {
+                if visit(Node::Close { path: path.names() })? == Flow::Stop {
                     return Ok(());
                 }
                 path.pop();
@@ -119,21 +123,21 @@ fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Res
                 let decoded = chunk
                     .decode()
                     .map_err(|error| malformed(position, &error.to_string()))?;
-                text.push_str(&decoded);
+                text.push(decoded);
             }
             Event::CData(chunk) => {
                 let decoded = chunk
                     .decode()
                     .map_err(|error| malformed(position, &error.to_string()))?;
-                text.push_str(&decoded);
+                text.push(decoded);
             }
             Event::GeneralRef(reference) => {
                 let name = reference
                     .decode()
                     .map_err(|error| malformed(position, &error.to_string()))?;
-                text.push_str(&resolve_reference(&name));
+                text.push(resolve_reference(&name));
             }
-            Event::Eof if path.is_empty() && root_seen => return Ok(()),
+            Event::Eof if path.depth == 0 && root_seen => return Ok(()),
             Event::Eof if root_seen => return Err(truncated(path.last())),
             Event::Eof => return Err(Error::bad_response("the answer holds no XML element")),
             Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Comment(_) => {}
@@ -141,17 +145,82 @@ fn walk_dyn(body: &[u8], visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>) -> Res
     }
 }
 
+/// The element names from the root to the current element. The `String` of each depth is
+/// kept when its element closes and reused by the next element at that depth.
+#[derive(Default)]
+struct Path {
+    slots: Vec<String>,
+    depth: usize,
+}
+
+impl Path {
+    fn names(&self) -> &[String] {
+        &self.slots[..self.depth]
+    }
+
+    fn last(&self) -> Option<&String> {
+        self.names().last()
+    }
+
+    fn push(&mut self, name: &str) {
+        match self.slots.get_mut(self.depth) {
+            Some(slot) => {
+                slot.clear();
+                slot.push_str(name);
+            }
+            None => self.slots.push(name.to_owned()),
+        }
+        self.depth += 1;
+    }
+
+    fn pop(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+}
+
+/// The text of the current element so far: a single chunk stays borrowed from the body, more
+/// than one are joined in a buffer that is reused from element to element.
+#[derive(Default)]
+struct Text<'b> {
+    single: Option<&'b str>,
+    joined: String,
+}
+
+impl<'b> Text<'b> {
+    fn push(&mut self, chunk: Cow<'b, str>) {
+        match chunk {
+            Cow::Borrowed(chunk) if self.single.is_none() && self.joined.is_empty() => {
+                self.single = Some(chunk);
+            }
+            chunk => {
+                if let Some(first) = self.single.take() {
+                    self.joined.push_str(first);
+                }
+                self.joined.push_str(&chunk);
+            }
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        self.single.unwrap_or(&self.joined)
+    }
+
+    fn clear(&mut self) {
+        self.single = None;
+        self.joined.clear();
+    }
+}
+
 /// Pushes the element's name and reports it with its attributes.
 fn open(
-    path: &mut Vec<String>,
+    path: &mut Path,
     start: &BytesStart<'_>,
     position: u64,
     visit: &mut dyn FnMut(Node<'_>) -> Result<Flow>,
 ) -> Result<Flow> {
-    if path.len() >= MAX_DEPTH {
+    if path.depth >= MAX_DEPTH {
         return Err(malformed(position, "elements nested too deeply"));
     }
-    let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
     let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|error| malformed(position, &error.to_string()))?;
@@ -161,12 +230,22 @@ fn open(
             .map_err(|error| malformed(position, &error.to_string()))?;
         attributes.push((key, value.into_owned()));
     }
-    path.push(name);
-    visit(Node::Open { path, attributes })
+    let name = start.local_name();
+    match std::str::from_utf8(name.as_ref()) {
+        Ok(name) => path.push(name),
+        Err(_) => path.push(&String::from_utf8_lossy(name.as_ref())),
+    }
+    visit(Node::Open {
+        path: path.names(),
+        attributes,
+    })
 }
 
 /// The text of a predefined entity or character reference; anything else stays as written.
 fn resolve_reference(name: &str) -> Cow<'static, str> {
+    if let Some(resolved) = quick_xml::escape::resolve_predefined_entity(name) {
+        return Cow::Borrowed(resolved);
+    }
     let written = ["&", name, ";"].concat();
     match quick_xml::escape::unescape(&written) {
         Ok(resolved) => Cow::Owned(resolved.into_owned()),

@@ -16,7 +16,7 @@ pub mod scripted;
 mod wasi;
 
 #[cfg(target_arch = "wasm32")]
-pub use wasi::WasiTransport;
+pub use wasi::{InFlight, WasiTransport};
 
 use crate::Result;
 
@@ -95,9 +95,26 @@ impl HttpResponse {
 }
 
 /// Sends HTTP requests and tells the time.
+///
+/// A request can be sent in two steps, [`Transport::start`] then [`Transport::finish`], so
+/// that the caller works while the server prepares the answer (a search parses one page
+/// while Qualys prepares the next). A transport that cannot overlap may send in `finish`.
 pub trait Transport {
+    /// A request started by [`Transport::start`] whose answer has not been read.
+    type Pending;
+
+    /// Sends `request` without waiting for the answer. Fails only when the request cannot be
+    /// sent at all; everything after that is reported by [`Transport::finish`].
+    fn start(&mut self, request: &HttpRequest, deadline: Instant) -> Result<Self::Pending>;
+
+    /// Reads the whole answer of a started request, failing with `timeout` at its deadline.
+    fn finish(&mut self, pending: Self::Pending) -> Result<HttpResponse>;
+
     /// Sends `request` and reads the whole answer, failing with `timeout` at `deadline`.
-    fn send(&mut self, request: &HttpRequest, deadline: Instant) -> Result<HttpResponse>;
+    fn send(&mut self, request: &HttpRequest, deadline: Instant) -> Result<HttpResponse> {
+        let pending = self.start(request, deadline)?;
+        self.finish(pending)
+    }
 
     /// Now, on the monotonic clock.
     fn now(&self) -> Instant;

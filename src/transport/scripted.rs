@@ -1,8 +1,9 @@
 //! A scripted [`Transport`] for unit tests: answers come from a list, the clock is fake.
 //!
 //! The layers above the transport (client, protocol, actions) are tested natively by handing
-//! them `&mut Scripted`: each request is recorded in [`Scripted::sent`] and answered by the
-//! next scripted answer; sleeping only moves the fake clock forward.
+//! them `&mut Scripted`: each request is recorded in [`Scripted::started`] when it is started,
+//! and in [`Scripted::sent`] when its answer is read (the next scripted answer); sleeping only
+//! moves the fake clock forward.
 
 use std::collections::VecDeque;
 
@@ -14,8 +15,10 @@ use crate::{Error, ErrorKind, Result};
 pub struct Scripted {
     /// Answers still to give, in order.
     pub answers: VecDeque<Result<HttpResponse>>,
-    /// Every request sent, in order.
+    /// Every request sent (answered), in order.
     pub sent: Vec<HttpRequest>,
+    /// Every request started, in order, whether it was then answered or abandoned.
+    pub started: Vec<HttpRequest>,
     /// The fake clock.
     pub now: Instant,
     /// How long each sleep lasted, in nanoseconds.
@@ -28,6 +31,7 @@ impl Scripted {
         Self {
             answers: answers.into(),
             sent: Vec::new(),
+            started: Vec::new(),
             now: 1_000,
             slept: Vec::new(),
         }
@@ -35,8 +39,17 @@ impl Scripted {
 }
 
 impl Transport for &mut Scripted {
-    fn send(&mut self, request: &HttpRequest, _deadline: Instant) -> Result<HttpResponse> {
-        self.sent.push(request.clone());
+    /// A started request is only sent (recorded and answered) when it is finished, so a
+    /// request started and then dropped never happened.
+    type Pending = HttpRequest;
+
+    fn start(&mut self, request: &HttpRequest, _deadline: Instant) -> Result<HttpRequest> {
+        self.started.push(request.clone());
+        Ok(request.clone())
+    }
+
+    fn finish(&mut self, request: HttpRequest) -> Result<HttpResponse> {
+        self.sent.push(request);
         self.answers
             .pop_front()
             .unwrap_or_else(|| Err(Error::new(ErrorKind::Transport, "script exhausted")))
