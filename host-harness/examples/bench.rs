@@ -41,11 +41,17 @@ async fn main() -> BenchResult<()> {
     ));
 
     let runtime = Runtime::new()?;
-    let (compile, load) = compile_and_load(&wasm)?;
+    let (compile, load, deserialize) = compile_and_load(&wasm)?;
     rows.push(row("cold compile", millis(compile), "", true));
     rows.push(row(
-        "load precompiled artifact (disk cache)",
+        "load precompiled artifact: from the disk cache",
         millis(load),
+        "",
+        true,
+    ));
+    rows.push(row(
+        "load precompiled artifact: from memory",
+        millis(deserialize),
         "",
         true,
     ));
@@ -153,30 +159,55 @@ fn component_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/qualys-connector.wasm"))
 }
 
-/// Median time of a cold compile on a fresh engine, and of loading the component from the
-/// runtime's disk cache of precompiled artifacts on a fresh runtime (what a new process pays).
-fn compile_and_load(wasm: &PathBuf) -> BenchResult<(Duration, Duration)> {
+/// Median times of a cold compile on a fresh engine, of loading the component from the disk
+/// cache on a fresh runtime (what a new process pays), and of deserializing an artifact held
+/// in memory (wasmtime's own share of that load).
+fn compile_and_load(wasm: &PathBuf) -> BenchResult<(Duration, Duration, Duration)> {
     let bytes = std::fs::read(wasm)?;
     let mut compiles = Vec::new();
+    let mut artifact = Vec::new();
     for _ in 0..3 {
         let fresh = Runtime::with_cache_dir(None)?;
         let started = Instant::now();
         let component = Component::new(fresh.engine(), &bytes)?;
         compiles.push(started.elapsed());
-        drop(component);
+        artifact = component.serialize()?;
     }
-    let cache = std::env::temp_dir().join(format!("qualys-bench-cache-{}", std::process::id()));
-    Runtime::with_cache_dir(Some(cache.clone()))?.compile(&bytes)?;
+    // One directory for every bench, emptied first: a leftover artifact would make the first
+    // load a hit. (Not removed at the end: wasmtime's cache worker may still be writing there.)
+    let cache = std::env::temp_dir().join("qualys-bench-cache");
+    if cache.exists() {
+        std::fs::remove_dir_all(&cache)?;
+    }
+    Component::new(
+        Runtime::with_cache_dir(Some(cache.clone()))?.engine(),
+        &bytes,
+    )?;
     let mut loads = Vec::new();
     for _ in 0..20 {
         let fresh = Runtime::with_cache_dir(Some(cache.clone()))?;
         let started = Instant::now();
-        let component = fresh.compile(&bytes)?;
+        let component = Component::new(fresh.engine(), &bytes)?;
         loads.push(started.elapsed());
         drop(component);
+        if fresh.disk_cache_use().map(|used| used.loaded) != Some(1) {
+            return Err(format!("{} did not serve the component", cache.display()).into());
+        }
     }
-    std::fs::remove_dir_all(&cache)?;
-    Ok((median(&mut compiles), median(&mut loads)))
+    let runtime = Runtime::with_cache_dir(None)?;
+    let mut deserializes = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        // SAFETY: the artifact was serialized above by an engine of the same configuration.
+        let component = unsafe { Component::deserialize(runtime.engine(), &artifact)? };
+        deserializes.push(started.elapsed());
+        drop(component);
+    }
+    Ok((
+        median(&mut compiles),
+        median(&mut loads),
+        median(&mut deserializes),
+    ))
 }
 
 /// p50 and p99 of warm instantiations.

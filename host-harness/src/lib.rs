@@ -40,4 +40,4 @@ pub use bindings::qualys::connector::types::{Connection, Error as ActionError, E
 pub use connector::{CallLimits, CallStats, Connector};
 pub use error::{ConnectorError, kind_name};
 pub use policy::{OutboundLog, OutboundPolicy, OutboundRecord, Verdict};
-pub use runtime::Runtime;
+pub use runtime::{DiskCacheUse, Runtime};

@@ -5,15 +5,14 @@
 //! holding only what the component may import, and a cache so each component file is compiled
 //! once however many connectors load it.
 //!
-//! Compiling the component takes a few hundred milliseconds; loading it precompiled, under a
-//! millisecond. So compiled components are also kept on disk (see [`default_cache_dir`]), one
-//! file per component and engine configuration: the file name hashes the component's bytes
-//! with [`Engine::precompile_compatibility_hash`] (the wasmtime version, the target, the
-//! compiler settings and the wasm features), so a new wasmtime or another configuration never
-//! picks up an old artifact, and wasmtime checks the artifact again when it loads it. The 16
-//! most recently written artifacts are kept. Loading an artifact runs its code, so a directory
-//! or file that others may write to is never used. A cache that cannot be read or written is
-//! skipped: the component is compiled as if there were none.
+//! Compiling the component takes a few hundred milliseconds; loading it precompiled, a few.
+//! So compiled components are also kept on disk, in wasmtime's own cache (see
+//! [`default_cache_dir`] for where): each entry is keyed by a SHA-256 of the component's bytes
+//! and of everything in the engine that changes the compiled code (the wasmtime version, the
+//! target, the compiler settings, the wasm features), so a new wasmtime or another
+//! configuration never picks up an old artifact; entries are compressed, written atomically,
+//! and trimmed by wasmtime's cache worker. A cache directory that cannot be created is
+//! skipped: components are then compiled in every process.
 //!
 //! Set `QUALYS_HARNESS_PERFMAP` to have wasmtime write `/tmp/perf-<pid>.map`, so that `perf`
 //! names the guest's functions (see the Performance section of the README).
@@ -24,13 +23,12 @@
 //! sockets, no environment, no random, no stdio: a component that imports more fails to load.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, Precompiled};
+use wasmtime::{Cache, CacheConfig, Config, Engine};
 use wasmtime_wasi::clocks::WasiClocks;
 
 use crate::bindings::ConnectorPre;
@@ -50,7 +48,7 @@ struct RuntimeInner {
     engine: Engine,
     linker: Linker<CallState>,
     compiled: Mutex<HashMap<PathBuf, ConnectorPre<CallState>>>,
-    cache_dir: Option<PathBuf>,
+    disk_cache: Option<Cache>,
 }
 
 impl Runtime {
@@ -66,6 +64,8 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        let disk_cache = cache_dir.and_then(|dir| disk_cache(&dir));
+        config.cache(disk_cache.clone());
         if std::env::var_os("QUALYS_HARNESS_PERFMAP").is_some() {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
@@ -77,7 +77,7 @@ impl Runtime {
                 engine,
                 linker,
                 compiled: Mutex::new(HashMap::new()),
-                cache_dir,
+                disk_cache,
             }),
         })
     }
@@ -112,37 +112,19 @@ impl Runtime {
         }
         let bytes = std::fs::read(&key)
             .map_err(|error| ConnectorError::Load(format!("{}: {error}", key.display())))?;
-        let component = self.compile(&bytes)?;
+        let component = Component::new(&self.inner.engine, &bytes).map_err(load_error)?;
         let pre = self.pre_instantiate(&component)?;
         compiled.insert(key, pre.clone());
         Ok(pre)
     }
 
-    /// The component of `bytes`: loaded from the disk cache when it holds it, else compiled
-    /// (and then stored there).
-    pub fn compile(&self, bytes: &[u8]) -> Result<Component, ConnectorError> {
-        let engine = &self.inner.engine;
-        let Some(dir) = &self.inner.cache_dir else {
-            return Component::new(engine, bytes).map_err(load_error);
-        };
-        let file = dir.join(format!("{:016x}.cwasm", cache_key(engine, bytes)));
-        if is_private(dir)
-            && is_private(&file)
-            && let Ok(Some(Precompiled::Component)) = Engine::detect_precompiled_file(&file)
-        {
-            // SAFETY: only `store_artifact` writes files here, each the `serialize` of a
-            // component compiled by an engine of the configuration its name hashes, in a
-            // directory only this user may write to; wasmtime checks that configuration
-            // again and refuses an artifact of another one.
-            if let Ok(component) = unsafe { Component::deserialize_file(engine, &file) } {
-                return Ok(component);
-            }
-        }
-        let component = Component::new(engine, bytes).map_err(load_error)?;
-        if let Ok(artifact) = component.serialize() {
-            store_artifact(dir, &file, &artifact);
-        }
-        Ok(component)
+    /// How many components were loaded from the disk cache, and how many were compiled and
+    /// stored there, by this runtime (`None` without a disk cache).
+    pub fn disk_cache_use(&self) -> Option<DiskCacheUse> {
+        self.inner.disk_cache.as_ref().map(|cache| DiskCacheUse {
+            loaded: cache.cache_hits(),
+            compiled: cache.cache_misses(),
+        })
     }
 
     /// The pre-instantiated `component` (not cached).
@@ -172,84 +154,21 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("qualys-harness"))
 }
 
-/// Whether only its owner may write to `path` (loading an artifact runs its code, so one that
-/// someone else could have written is not loaded).
-fn is_private(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|meta| meta.permissions().mode() & 0o022 == 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.exists()
-    }
+/// What [`Runtime::disk_cache_use`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskCacheUse {
+    /// Components loaded precompiled from the disk cache.
+    pub loaded: usize,
+    /// Components compiled and then stored in the disk cache.
+    pub compiled: usize,
 }
 
-/// The cache key of `bytes` compiled by `engine`.
-fn cache_key(engine: &Engine, bytes: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    bytes.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// Writes `artifact` to `file` in `dir` (created private to this user when missing) through a
-/// temporary file and a rename, so that a concurrent reader never sees half a file. Best
-/// effort: nothing is written to a directory others may write to.
-fn store_artifact(dir: &Path, file: &Path, artifact: &[u8]) {
-    // A directory that exists is left as it is (it could be anyone's): used if private.
-    if !dir.exists() && (std::fs::create_dir_all(dir).is_err() || make_private(dir).is_err()) {
-        return;
-    }
-    if !is_private(dir) {
-        return;
-    }
-    let temporary = file.with_extension(format!("{}.tmp", std::process::id()));
-    if std::fs::write(&temporary, artifact).is_err()
-        || make_private(&temporary).is_err()
-        || std::fs::rename(&temporary, file).is_err()
-    {
-        let _ = std::fs::remove_file(&temporary);
-        return;
-    }
-    prune(dir, CACHED_ARTIFACTS);
-}
-
-/// Artifacts kept on disk: every build of the component is a new one, so the oldest go.
-const CACHED_ARTIFACTS: usize = 16;
-
-/// Removes all but the `keep` most recently written artifacts of `dir`. Best effort.
-fn prune(dir: &Path, keep: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut artifacts: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let written = std::fs::metadata(&path).ok()?.modified().ok()?;
-            (path.extension()? == "cwasm").then_some((written, path))
-        })
-        .collect();
-    artifacts.sort_unstable_by_key(|(written, _)| std::cmp::Reverse(*written));
-    for (_, path) in artifacts.into_iter().skip(keep) {
-        let _ = std::fs::remove_file(path);
-    }
-}
-
-/// Leaves `path` writable by its owner only, whatever the umask.
-fn make_private(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = if path.is_dir() { 0o700 } else { 0o600 };
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        Ok(())
-    }
+/// wasmtime's cache of compiled code in `dir`, or `None` when it cannot be used there.
+fn disk_cache(dir: &Path) -> Option<Cache> {
+    let dir = std::path::absolute(dir).ok()?;
+    let mut config = CacheConfig::new();
+    config.with_directory(dir);
+    Cache::new(config).ok()
 }
 
 /// The linker: `wasi:http`, `wasi:io` and the monotonic clock only.
@@ -300,104 +219,76 @@ mod tests {
         dir
     }
 
-    fn artifacts(dir: &Path) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
+    /// Best effort: wasmtime's cache worker may still be writing its statistics there.
+    fn remove_scratch(dir: &Path) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn compile(runtime: &Runtime, bytes: &[u8]) {
+        Component::new(runtime.engine(), bytes).unwrap();
     }
 
     #[test]
-    fn a_compiled_component_is_stored_once_and_loaded_by_the_next_runtime() {
+    fn a_component_compiled_once_is_loaded_by_the_next_runtime() {
         let dir = scratch_dir("reuse");
-        Runtime::with_cache_dir(Some(dir.clone()))
-            .unwrap()
-            .compile(EMPTY_COMPONENT)
-            .unwrap();
-        let stored = artifacts(&dir);
-        assert_eq!(stored.len(), 1, "{stored:?}");
-        assert_eq!(
-            Engine::detect_precompiled_file(&stored[0]).unwrap(),
-            Some(Precompiled::Component)
+        let first = Runtime::with_cache_dir(Some(dir.clone())).unwrap();
+        compile(&first, EMPTY_COMPONENT);
+        let compiled_once = DiskCacheUse {
+            loaded: 0,
+            compiled: 1,
+        };
+        assert_eq!(first.disk_cache_use(), Some(compiled_once));
+        let second = Runtime::with_cache_dir(Some(dir.clone())).unwrap();
+        compile(&second, EMPTY_COMPONENT);
+        let loaded_once = DiskCacheUse {
+            loaded: 1,
+            compiled: 0,
+        };
+        assert_eq!(second.disk_cache_use(), Some(loaded_once));
+        remove_scratch(&dir);
+    }
+
+    #[test]
+    fn other_bytes_are_compiled_again() {
+        let dir = scratch_dir("other-bytes");
+        compile(
+            &Runtime::with_cache_dir(Some(dir.clone())).unwrap(),
+            EMPTY_COMPONENT,
         );
-        let written = std::fs::metadata(&stored[0]).unwrap().modified().unwrap();
-        Runtime::with_cache_dir(Some(dir.clone()))
-            .unwrap()
-            .compile(EMPTY_COMPONENT)
-            .unwrap();
-        assert_eq!(artifacts(&dir), stored);
-        let reread = std::fs::metadata(&stored[0]).unwrap().modified().unwrap();
-        assert_eq!(written, reread, "the second runtime compiled again");
-        std::fs::remove_dir_all(&dir).unwrap();
+        let other = Runtime::with_cache_dir(Some(dir.clone())).unwrap();
+        compile(&other, b"\0asm\x0d\0\x01\0\0\x01\0");
+        assert_eq!(other.disk_cache_use().map(|used| used.loaded), Some(0));
+        remove_scratch(&dir);
     }
 
     #[test]
-    fn a_damaged_artifact_is_compiled_again_and_replaced() {
-        let dir = scratch_dir("damaged");
-        let runtime = Runtime::with_cache_dir(Some(dir.clone())).unwrap();
-        runtime.compile(EMPTY_COMPONENT).unwrap();
-        let stored = artifacts(&dir);
-        std::fs::write(&stored[0], b"not an artifact").unwrap();
-        Runtime::with_cache_dir(Some(dir.clone()))
-            .unwrap()
-            .compile(EMPTY_COMPONENT)
-            .unwrap();
+    fn a_relative_cache_dir_is_taken_from_the_working_directory() {
+        let relative = PathBuf::from(format!(
+            "../target/qualys-harness-cache-test-relative-{}",
+            std::process::id()
+        ));
+        let runtime = Runtime::with_cache_dir(Some(relative.clone())).unwrap();
+        compile(&runtime, EMPTY_COMPONENT);
+        assert!(runtime.disk_cache_use().is_some());
+        assert!(std::path::absolute(&relative).unwrap().is_dir());
+        remove_scratch(&relative);
+    }
+
+    #[test]
+    fn a_cache_dir_that_cannot_be_created_means_no_disk_cache() {
+        let file = scratch_dir("not-a-dir");
+        std::fs::write(&file, b"a file where the directory would go").unwrap();
+        let runtime = Runtime::with_cache_dir(Some(file.join("cache"))).unwrap();
+        assert_eq!(runtime.disk_cache_use(), None);
+        compile(&runtime, EMPTY_COMPONENT);
+        std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
+    fn without_a_cache_dir_there_is_no_disk_cache() {
         assert_eq!(
-            Engine::detect_precompiled_file(&stored[0]).unwrap(),
-            Some(Precompiled::Component)
+            Runtime::with_cache_dir(None).unwrap().disk_cache_use(),
+            None
         );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn an_artifact_others_may_write_is_not_loaded() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = scratch_dir("shared");
-        Runtime::with_cache_dir(Some(dir.clone()))
-            .unwrap()
-            .compile(EMPTY_COMPONENT)
-            .unwrap();
-        let stored = artifacts(&dir);
-        assert!(is_private(&dir) && is_private(&stored[0]));
-        std::fs::set_permissions(&stored[0], std::fs::Permissions::from_mode(0o666)).unwrap();
-        assert!(!is_private(&stored[0]));
-        Runtime::with_cache_dir(Some(dir.clone()))
-            .unwrap()
-            .compile(EMPTY_COMPONENT)
-            .unwrap();
-        assert!(is_private(&stored[0]), "compiled again and replaced");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn only_the_most_recent_artifacts_are_kept() {
-        let dir = scratch_dir("prune");
-        std::fs::create_dir_all(&dir).unwrap();
-        for n in 0..5u32 {
-            std::fs::write(dir.join(format!("{n}.cwasm")), b"x").unwrap();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::fs::write(dir.join("notes.txt"), b"not an artifact").unwrap();
-        prune(&dir, 2);
-        let names: Vec<String> = artifacts(&dir)
-            .iter()
-            .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, ["3.cwasm", "4.cwasm", "notes.txt"]);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_key_depends_on_the_bytes_and_the_engine_configuration() {
-        let engine = Engine::default();
-        let mut other = Config::new();
-        other.epoch_interruption(true);
-        let other = Engine::new(&other).unwrap();
-        let key = cache_key(&engine, EMPTY_COMPONENT);
-        assert_eq!(key, cache_key(&engine, EMPTY_COMPONENT));
-        assert_ne!(key, cache_key(&engine, b"\0asm\x0d\0\x01\0\0"));
-        assert_ne!(key, cache_key(&other, EMPTY_COMPONENT));
     }
 }

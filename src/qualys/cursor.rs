@@ -5,15 +5,12 @@
 //! them, and bound to the filters of the query that produced it: resuming with other filters
 //! would silently return a mix of two searches, so it is refused.
 //!
-//! A cursor is the URL-safe base64 (no padding) of 17 bytes: a version byte, the id (8 bytes,
+//! A cursor is the lower-case hex (the `hex` crate) of 17 bytes: a version byte, the id (8 bytes,
 //! big-endian) and a check (8 bytes, big-endian), the 64-bit FNV-1a hash of a domain string,
 //! the version, the id and the query's filters. A cursor that was altered, made up, or made
 //! for other filters fails the check and is `invalid-input`. The check is not a secret: it
 //! catches mistakes, it does not stop someone who wants to forge a cursor (which gains them
 //! nothing their filters would not give them anyway).
-
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::{Error, Result};
 
@@ -23,7 +20,7 @@ const VERSION: u8 = 1;
 /// Version, id and check.
 const PAYLOAD_LEN: usize = 1 + 8 + 8;
 
-/// Longest cursor text worth decoding; ours are 23 characters.
+/// Longest cursor text worth decoding; ours are 34 characters.
 const MAX_TEXT_LEN: usize = 64;
 
 /// Mixed into every check, so a cursor is never mistaken for another hash of the same bytes.
@@ -40,15 +37,16 @@ pub fn encode(after_id: u64, filters: &[Option<&str>]) -> String {
     payload.push(VERSION);
     payload.extend_from_slice(&after_id.to_be_bytes());
     payload.extend_from_slice(&checksum(after_id, filters).to_be_bytes());
-    URL_SAFE_NO_PAD.encode(payload)
+    hex::encode(payload)
 }
 
 /// The asset id a cursor continues after, when [`encode`] made it for these `filters`.
 pub fn decode(text: &str, filters: &[Option<&str>]) -> Result<u64> {
-    if text.len() > MAX_TEXT_LEN {
+    // Upper-case hex would be a second spelling of the same cursor.
+    if text.len() > MAX_TEXT_LEN || text.bytes().any(|byte| byte.is_ascii_uppercase()) {
         return Err(not_ours());
     }
-    let payload = URL_SAFE_NO_PAD.decode(text).map_err(|_| not_ours())?;
+    let payload = hex::decode(text).map_err(|_| not_ours())?;
     if payload.len() != PAYLOAD_LEN || payload.first() != Some(&VERSION) {
         return Err(not_ours());
     }
@@ -129,12 +127,8 @@ mod tests {
     #[test]
     fn a_cursor_is_short_and_url_safe() {
         let cursor = encode(u64::MAX, &FILTERS);
-        assert_eq!(cursor.len(), 23);
-        assert!(
-            cursor
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
+        assert_eq!(cursor.len(), 34);
+        assert!(cursor.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
     }
 
     #[test]
@@ -169,7 +163,7 @@ mod tests {
         let cursor = encode(48_213_117, &FILTERS);
         for index in 0..cursor.len() {
             let mut bytes = cursor.clone().into_bytes();
-            bytes[index] = if bytes[index] == b'A' { b'B' } else { b'A' };
+            bytes[index] = if bytes[index] == b'0' { b'1' } else { b'0' };
             let altered = String::from_utf8(bytes).unwrap();
             let error = decode(&altered, &FILTERS).unwrap_err();
             assert_eq!(error.kind, ErrorKind::InvalidInput, "{altered}");
@@ -182,8 +176,10 @@ mod tests {
         for text in [
             "",
             "abc",
-            "not base64 at all!",
-            "AAAAAAAAAAAAAAAAAAAAAAA",
+            "not hex at all!",
+            "00000000000000000000000000000000000",
+            "0000000000000000000000000000000000",
+            "0100000000000000000000000000000000",
             &long,
         ] {
             assert_eq!(
@@ -195,9 +191,17 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_has_one_spelling() {
+        let cursor = encode(48_213_117, &FILTERS);
+        assert!(cursor.bytes().any(|byte| byte.is_ascii_lowercase()));
+        let error = decode(&cursor.to_ascii_uppercase(), &FILTERS).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InvalidInput);
+    }
+
+    #[test]
     fn another_version_is_invalid_input() {
-        let mut bytes = URL_SAFE_NO_PAD.decode(encode(7, &FILTERS)).unwrap();
+        let mut bytes = hex::decode(encode(7, &FILTERS)).unwrap();
         bytes[0] = 2;
-        assert!(decode(&URL_SAFE_NO_PAD.encode(bytes), &FILTERS).is_err());
+        assert!(decode(&hex::encode(bytes), &FILTERS).is_err());
     }
 }
