@@ -10,23 +10,21 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use host_harness::simulator::{RecordedRequest, Simulator, SimulatorConfig, accounts};
-use host_harness::{AgentQuery, Connection, Connector, OutboundPolicy, Runtime};
+use host_harness::simulator::{RecordedRequest, Simulator};
+use host_harness::{Connector, Runtime};
 use http_body_util::{BodyExt, Full};
-use qualys_connector::qualys::server::PLATFORMS;
 use tokio::net::TcpStream;
 use wasmtime::component::Component;
 
-/// Agents searched in the search benchmark.
-const AGENTS: usize = 10_000;
+mod search_setup;
+use search_setup::{AGENTS, SetupResult as BenchResult, all_agents, manager, routed};
+
 /// Repetitions of the search and its floor.
 const SEARCH_RUNS: usize = 7;
 /// Warm instantiations measured.
 const INSTANTIATIONS: usize = 2_000;
 /// test-connection calls measured (and as many floor runs).
 const CONNECTION_RUNS: usize = 200;
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> BenchResult<()> {
@@ -56,12 +54,7 @@ async fn main() -> BenchResult<()> {
         true,
     ));
 
-    let simulator = Simulator::start(SimulatorConfig {
-        agents: AGENTS,
-        heavy_fields: true,
-        ..SimulatorConfig::default()
-    })
-    .await?;
+    let simulator = search_setup::simulator().await?;
     let connector = routed(Connector::load_in(&runtime, &wasm)?, &simulator)?;
 
     let (p50, p99) = instantiation(&connector).await?;
@@ -237,14 +230,7 @@ async fn search_vs_floor(
     simulator: &Simulator,
 ) -> BenchResult<SearchFigures> {
     let conn = manager();
-    let query = AgentQuery {
-        last_checked_in_from: None,
-        last_checked_in_to: None,
-        host_name: None,
-        os: None,
-        limit: Some(AGENTS as u32),
-        cursor: None,
-    };
+    let query = all_agents();
     let mut component = Vec::new();
     let mut peak_memory = 0;
     let mut requests = Vec::new();
@@ -322,23 +308,6 @@ async fn replay(simulator: &Simulator, requests: &[RecordedRequest]) -> BenchRes
         driver.await??;
     }
     Ok(read)
-}
-
-fn manager() -> Connection {
-    Connection {
-        server: None,
-        username: accounts::MANAGER.login.to_owned(),
-        password: accounts::MANAGER.password.to_owned(),
-        timeout_ms: Some(120_000),
-    }
-}
-
-fn routed(connector: Connector, simulator: &Simulator) -> BenchResult<Connector> {
-    let mut policy = OutboundPolicy::new();
-    for (_, host) in PLATFORMS {
-        policy = policy.route(&format!("{host}:443"), &simulator.origin())?;
-    }
-    Ok(connector.with_policy(policy))
 }
 
 fn median(times: &mut [Duration]) -> Duration {

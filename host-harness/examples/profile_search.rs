@@ -13,14 +13,10 @@
 
 use std::time::{Duration, Instant};
 
-use host_harness::simulator::{Simulator, SimulatorConfig, accounts};
-use host_harness::{AgentQuery, Connection, Connector, OutboundPolicy, Runtime};
-use qualys_connector::qualys::server::PLATFORMS;
+use host_harness::{Connector, Runtime};
 
-/// Agents searched, as in the benchmark.
-const AGENTS: usize = 10_000;
-
-type ProfileResult<T> = Result<T, Box<dyn std::error::Error>>;
+mod search_setup;
+use search_setup::{SetupResult as ProfileResult, all_agents, manager, routed};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ProfileResult<()> {
@@ -29,31 +25,10 @@ async fn main() -> ProfileResult<()> {
         .next()
         .unwrap_or_else(|| "target/qualys-connector.wasm".to_owned());
     let runs: usize = args.next().map_or(Ok(30), |runs| runs.parse())?;
-    let simulator = Simulator::start(SimulatorConfig {
-        agents: AGENTS,
-        heavy_fields: true,
-        ..SimulatorConfig::default()
-    })
-    .await?;
-    let mut policy = OutboundPolicy::new();
-    for (_, host) in PLATFORMS {
-        policy = policy.route(&format!("{host}:443"), &simulator.origin())?;
-    }
-    let connector = Connector::load_in(&Runtime::new()?, &wasm)?.with_policy(policy);
-    let conn = Connection {
-        server: None,
-        username: accounts::MANAGER.login.to_owned(),
-        password: accounts::MANAGER.password.to_owned(),
-        timeout_ms: Some(120_000),
-    };
-    let query = AgentQuery {
-        last_checked_in_from: None,
-        last_checked_in_to: None,
-        host_name: None,
-        os: None,
-        limit: Some(AGENTS as u32),
-        cursor: None,
-    };
+    let simulator = search_setup::simulator().await?;
+    let connector = routed(Connector::load_in(&Runtime::new()?, &wasm)?, &simulator)?;
+    let conn = manager();
+    let query = all_agents();
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     for _ in 0..runs {
         let started = Instant::now();

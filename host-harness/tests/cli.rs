@@ -114,6 +114,23 @@ fn run(args: &[&str], password: Option<&str>) -> Run {
     run_command(command, None)
 }
 
+/// `test-connection --json` as the Manager, routed to `origin`, with a timeout in seconds.
+fn test_connection_routed_to(origin: &str, timeout_secs: &str) -> Run {
+    run(
+        &[
+            "test-connection",
+            "--username",
+            accounts::MANAGER.login,
+            "--route-to",
+            origin,
+            "--timeout",
+            timeout_secs,
+            "--json",
+        ],
+        Some(accounts::MANAGER.password),
+    )
+}
+
 fn into_run(output: Output) -> Run {
     Run {
         code: output.status.code().expect("the binary exited, no signal"),
@@ -231,19 +248,7 @@ fn a_rate_limit_still_in_force_exits_4_with_the_wait() {
     };
     sim.set_rate_limit(accounts::MANAGER.login, limit);
     let origin = sim.origin();
-    let run = run(
-        &[
-            "test-connection",
-            "--username",
-            accounts::MANAGER.login,
-            "--route-to",
-            &origin,
-            "--timeout",
-            "5",
-            "--json",
-        ],
-        Some(accounts::MANAGER.password),
-    );
+    let run = test_connection_routed_to(&origin, "5");
     run.assert_code(4);
     let error = assert_json_error(&run, "rate-limited");
     assert!(error["retry_after_secs"].as_u64().unwrap() > 0, "{error}");
@@ -259,19 +264,7 @@ fn an_answer_slower_than_the_timeout_exits_5() {
         fault: Fault::DelayBeforeHeaders(Duration::from_secs(20)),
     });
     let origin = sim.origin();
-    let run = run(
-        &[
-            "test-connection",
-            "--username",
-            accounts::MANAGER.login,
-            "--route-to",
-            &origin,
-            "--timeout",
-            "1",
-            "--json",
-        ],
-        Some(accounts::MANAGER.password),
-    );
+    let run = test_connection_routed_to(&origin, "1");
     run.assert_code(5);
     assert_json_error(&run, "timeout");
 }
@@ -279,19 +272,7 @@ fn an_answer_slower_than_the_timeout_exits_5() {
 #[test]
 fn an_unreachable_server_exits_5_as_transport() {
     let origin = closed_origin();
-    let run = run(
-        &[
-            "test-connection",
-            "--username",
-            accounts::MANAGER.login,
-            "--route-to",
-            &origin,
-            "--timeout",
-            "5",
-            "--json",
-        ],
-        Some(accounts::MANAGER.password),
-    );
+    let run = test_connection_routed_to(&origin, "5");
     run.assert_code(5);
     assert_json_error(&run, "transport");
 }

@@ -49,6 +49,11 @@ fn scanned_ids(scans: &[LaunchedScan]) -> Vec<u64> {
     scans.iter().map(|scan| scan.asset_id).collect()
 }
 
+/// The asset ids of the dataset's Cloud Agents, in order.
+fn agent_ids(sim: &Simulator) -> Vec<u64> {
+    sim.dataset().agents().map(|asset| asset.id).collect()
+}
+
 /// Every asset id of the dataset, then an unknown id.
 fn every_id_and_an_unknown_one(sim: &Simulator) -> Vec<u64> {
     let mut ids: Vec<u64> = sim.dataset().assets.iter().map(|asset| asset.id).collect();
@@ -162,13 +167,7 @@ async fn the_default_scan_type_is_inventory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cpu_override_flag_reaches_qualys() {
     let harness = Harness::start().await;
-    let ids: Vec<u64> = harness
-        .sim
-        .dataset()
-        .agents()
-        .take(5)
-        .map(|a| a.id)
-        .collect();
+    let ids = agent_ids(&harness.sim)[..5].to_vec();
     let request = ScanRequest {
         override_cpu_throttle: true,
         ..scan_request(ids.clone(), Some(ScanType::Inventory))
@@ -236,12 +235,7 @@ async fn ids_written_as_child_elements_are_read_too() {
     let harness = Harness::start().await;
     harness.sim.set_scan_ids_shape(ScanIdsShape::Elements);
     let ids = every_id_and_an_unknown_one(&harness.sim);
-    let agents: Vec<u64> = harness
-        .sim
-        .dataset()
-        .agents()
-        .map(|asset| asset.id)
-        .collect();
+    let agents = agent_ids(&harness.sim);
     let launch = harness
         .connector
         .launch_scan(&conn(&accounts::MANAGER), &scan_request(ids, None))
@@ -266,12 +260,7 @@ async fn agents_only(agents: usize) -> Harness {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_five_hundred_ids_go_out_in_three_batches() {
     let harness = agents_only(2_500).await;
-    let ids: Vec<u64> = harness
-        .sim
-        .dataset()
-        .agents()
-        .map(|asset| asset.id)
-        .collect();
+    let ids = agent_ids(&harness.sim);
     assert_eq!(ids.len(), 2_500);
     let launch = harness
         .connector
@@ -288,12 +277,7 @@ async fn two_thousand_five_hundred_ids_go_out_in_three_batches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_in_the_second_batch_keeps_the_first_and_names_the_rest() {
     let harness = agents_only(2_500).await;
-    let ids: Vec<u64> = harness
-        .sim
-        .dataset()
-        .agents()
-        .map(|asset| asset.id)
-        .collect();
+    let ids = agent_ids(&harness.sim);
     // The first launch passes untouched (a zero delay), the second gets a 503.
     harness
         .sim
@@ -326,12 +310,7 @@ async fn a_failure_in_the_second_batch_keeps_the_first_and_names_the_rest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_in_the_first_batch_is_the_error() {
     let harness = agents_only(1_500).await;
-    let ids: Vec<u64> = harness
-        .sim
-        .dataset()
-        .agents()
-        .map(|asset| asset.id)
-        .collect();
+    let ids = agent_ids(&harness.sim);
     harness
         .sim
         .inject(FaultRule::once(Fault::Status(503)).on_path(SCAN_PATH));

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use host_harness::simulator::{Fault, FaultRule, SimUser, UserStatus, accounts, scenario};
-use host_harness::{ActionError, AgentQuery, ErrorKind, OutboundPolicy};
+use host_harness::{ActionError, AgentPage, AgentQuery, ConnectorError, ErrorKind, OutboundPolicy};
 
 use crate::support::{Harness, action_error, agent_query, conn};
 
@@ -35,14 +35,35 @@ fn an_agent_query() -> AgentQuery {
     agent_query(Some(50))
 }
 
-/// The error of a 50-agent search with a budget of `timeout_ms`, after `fault` hit the
-/// search request(s).
-async fn search_error_after(harness: &Harness, fault: FaultRule, timeout_ms: u32) -> ActionError {
+/// A 50-agent search with a budget of `timeout_ms`, after `fault` hit the search request(s).
+async fn search_after(
+    harness: &Harness,
+    fault: FaultRule,
+    timeout_ms: u32,
+) -> Result<AgentPage, ConnectorError> {
     harness.sim.inject(fault.on_path("search/am"));
+    harness
+        .connector
+        .search_agents(&conn_with_budget(timeout_ms), &an_agent_query())
+        .await
+}
+
+/// The error of [`search_after`].
+async fn search_error_after(harness: &Harness, fault: FaultRule, timeout_ms: u32) -> ActionError {
+    action_error(search_after(harness, fault, timeout_ms).await)
+}
+
+/// A test-connection with a budget of `timeout_ms`, after `fault` hit its request(s).
+async fn connection_error_after(
+    harness: &Harness,
+    fault: FaultRule,
+    timeout_ms: u32,
+) -> ActionError {
+    harness.sim.inject(fault);
     action_error(
         harness
             .connector
-            .search_agents(&conn_with_budget(timeout_ms), &an_agent_query())
+            .test_connection(&conn_with_budget(timeout_ms))
             .await,
     )
 }
@@ -71,17 +92,12 @@ async fn a_rate_limit_that_fits_the_budget_is_waited_out_then_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_longer_than_the_budget_fails_at_once_with_the_wait() {
     let harness = Harness::start().await;
-    harness.sim.inject(FaultRule::once(Fault::RateLimited {
+    let started = Instant::now();
+    let fault = FaultRule::once(Fault::RateLimited {
         code: 1965,
         wait_secs: Some(120),
-    }));
-    let started = Instant::now();
-    let error = action_error(
-        harness
-            .connector
-            .test_connection(&conn_with_budget(5_000))
-            .await,
-    );
+    });
+    let error = connection_error_after(&harness, fault, 5_000).await;
     assert_eq!(error.kind, ErrorKind::RateLimited);
     assert_eq!(error.qualys_code.as_deref(), Some("1965"));
     assert_eq!(error.retry_after_secs, Some(120));
@@ -130,12 +146,7 @@ async fn a_429_is_retried_within_the_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_are_retried_after_a_server_error() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::times(2, Fault::Status(503)).on_path("search/am"));
-    let page = harness
-        .connector
-        .search_agents(&conn_with_budget(20_000), &an_agent_query())
+    let page = search_after(&harness, FaultRule::times(2, Fault::Status(503)), 20_000)
         .await
         .unwrap();
     assert_eq!(page.agents.len(), 50);
@@ -145,12 +156,7 @@ async fn reads_are_retried_after_a_server_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_are_retried_after_a_dropped_connection() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::once(Fault::DropConnection).on_path("search/am"));
-    let page = harness
-        .connector
-        .search_agents(&conn_with_budget(20_000), &an_agent_query())
+    let page = search_after(&harness, FaultRule::once(Fault::DropConnection), 20_000)
         .await
         .unwrap();
     assert_eq!(page.agents.len(), 50);
@@ -215,18 +221,9 @@ async fn a_write_is_retried_when_qualys_says_it_did_not_run_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_stalls_before_the_headers_times_out_within_the_budget() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::once(Fault::DelayBeforeHeaders(
-            Duration::from_secs(30),
-        )));
     let started = Instant::now();
-    let error = action_error(
-        harness
-            .connector
-            .test_connection(&conn_with_budget(1_500))
-            .await,
-    );
+    let fault = FaultRule::once(Fault::DelayBeforeHeaders(Duration::from_secs(30)));
+    let error = connection_error_after(&harness, fault, 1_500).await;
     assert_eq!(error.kind, ErrorKind::Timeout);
     assert!(error.hint.is_some());
     assert!(
@@ -239,20 +236,12 @@ async fn a_server_that_stalls_before_the_headers_times_out_within_the_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_stalls_in_the_middle_of_the_body_times_out_within_the_budget() {
     let harness = Harness::start().await;
-    harness.sim.inject(
-        FaultRule::once(Fault::StallMidBody {
-            after_bytes: 200,
-            stall: Duration::from_secs(30),
-        })
-        .on_path("search/am"),
-    );
     let started = Instant::now();
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn_with_budget(1_500), &an_agent_query())
-            .await,
-    );
+    let fault = FaultRule::once(Fault::StallMidBody {
+        after_bytes: 200,
+        stall: Duration::from_secs(30),
+    });
+    let error = search_error_after(&harness, fault, 1_500).await;
     assert_eq!(error.kind, ErrorKind::Timeout);
     assert!(
         started.elapsed() < Duration::from_millis(2_500),
@@ -264,13 +253,7 @@ async fn a_server_that_stalls_in_the_middle_of_the_body_times_out_within_the_bud
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_html_page_in_http_200_is_a_bad_response() {
     let harness = Harness::start().await;
-    harness.sim.inject(FaultRule::once(Fault::Html));
-    let error = action_error(
-        harness
-            .connector
-            .test_connection(&conn_with_budget(10_000))
-            .await,
-    );
+    let error = connection_error_after(&harness, FaultRule::once(Fault::Html), 10_000).await;
     assert_eq!(error.kind, ErrorKind::BadResponse);
     assert_eq!(error.http_status, Some(200));
     assert!(error.message.contains("HTML"), "{}", error.message);
@@ -279,15 +262,8 @@ async fn an_html_page_in_http_200_is_a_bad_response() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_html_error_page_with_a_server_error_is_upstream() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::times(4, Fault::Status(500)).on_path("about.php"));
-    let error = action_error(
-        harness
-            .connector
-            .test_connection(&conn_with_budget(20_000))
-            .await,
-    );
+    let fault = FaultRule::times(4, Fault::Status(500)).on_path("about.php");
+    let error = connection_error_after(&harness, fault, 20_000).await;
     assert_eq!(error.kind, ErrorKind::Upstream);
     assert_eq!(error.http_status, Some(500));
 }
@@ -370,12 +346,7 @@ async fn the_password_never_appears_in_any_error() {
         },
     ];
     for fault in faults {
-        harness.sim.inject(FaultRule::times(4, fault));
-        let result = harness
-            .connector
-            .test_connection(&conn_with_budget(3_000))
-            .await;
-        let error = action_error(result);
+        let error = connection_error_after(&harness, FaultRule::times(4, fault), 3_000).await;
         assert_no_password(&error);
         harness.sim.clear_faults();
     }

@@ -1,0 +1,53 @@
+//! The 10 000-agent search that `bench.rs` measures and `profile_search.rs` repeats: the same
+//! simulator, the same connection and the same query, so a profile shows the benchmark's search.
+
+use host_harness::simulator::{Simulator, SimulatorConfig, accounts};
+use host_harness::{AgentQuery, Connection, Connector, OutboundPolicy};
+use qualys_connector::qualys::server::PLATFORMS;
+
+/// Agents searched.
+pub const AGENTS: usize = 10_000;
+
+/// What the examples' setup can fail with.
+pub type SetupResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// A simulator with [`AGENTS`] agents whose assets carry realistic (heavy) fields.
+pub async fn simulator() -> SetupResult<Simulator> {
+    Ok(Simulator::start(SimulatorConfig {
+        agents: AGENTS,
+        heavy_fields: true,
+        ..SimulatorConfig::default()
+    })
+    .await?)
+}
+
+/// `connector` with every platform host routed to `simulator`.
+pub fn routed(connector: Connector, simulator: &Simulator) -> SetupResult<Connector> {
+    let mut policy = OutboundPolicy::new();
+    for (_, host) in PLATFORMS {
+        policy = policy.route(&format!("{host}:443"), &simulator.origin())?;
+    }
+    Ok(connector.with_policy(policy))
+}
+
+/// The simulated Manager, with a budget no search here comes near.
+pub fn manager() -> Connection {
+    Connection {
+        server: None,
+        username: accounts::MANAGER.login.to_owned(),
+        password: accounts::MANAGER.password.to_owned(),
+        timeout_ms: Some(120_000),
+    }
+}
+
+/// Every agent, in one call.
+pub fn all_agents() -> AgentQuery {
+    AgentQuery {
+        last_checked_in_from: None,
+        last_checked_in_to: None,
+        host_name: None,
+        os: None,
+        limit: Some(AGENTS as u32),
+        cursor: None,
+    }
+}
