@@ -242,7 +242,8 @@ impl Connector {
             http: WasiHttpCtx::new(),
             clocks: WasiClocksCtx::default(),
             hooks: OutboundHooks {
-                policy: self.call_policy(conn),
+                policy: self.policy.clone(),
+                connection_host: self.connection_host(conn),
                 log: self.log.clone(),
             },
             memory: MemoryCap {
@@ -268,17 +269,16 @@ impl Connector {
         store
     }
 
-    /// The policy of one call: the configured one, or the connection's own server.
-    fn call_policy(&self, conn: Option<&Connection>) -> Arc<OutboundPolicy> {
+    /// The host a call may reach beside the policy's allow-list: the connection's own server,
+    /// when the policy allows no host of its own.
+    fn connection_host(&self, conn: Option<&Connection>) -> Option<String> {
         if !self.policy.has_no_allowed_hosts() {
-            return self.policy.clone();
+            return None;
         }
-        let server = conn
-            .and_then(|conn| ApiServer::resolve(conn.server.as_deref(), conn.username.trim()).ok());
-        match server {
-            Some(server) => Arc::new((*self.policy).clone().allow_host(server.host)),
-            None => self.policy.clone(),
-        }
+        let conn = conn?;
+        ApiServer::resolve(conn.server.as_deref(), conn.username.trim())
+            .ok()
+            .map(|server| server.host)
     }
 }
 

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http::uri::{Authority, Scheme, Uri};
 use http_body_util::{BodyExt, Limited};
+use qualys_connector::qualys::server::PLATFORMS;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// Default cap on a response body reaching the guest (the guest's own cap is 64 MiB).
@@ -58,6 +59,14 @@ impl OutboundPolicy {
         }
         self.routes.insert(authority.to_ascii_lowercase(), origin);
         Ok(self)
+    }
+
+    /// Routes every Qualys platform's API host (port 443) to `origin`: the simulator, or a
+    /// proxy on this machine.
+    pub fn route_platforms(self, origin: &str) -> Result<Self, crate::ConnectorError> {
+        PLATFORMS.iter().try_fold(self, |policy, (_, host)| {
+            policy.route(&format!("{host}:443"), origin)
+        })
     }
 
     /// Cuts off response bodies larger than `bytes`.
@@ -142,7 +151,21 @@ impl OutboundLog {
 /// The `wasi:http` hooks of one call: its policy and log.
 pub(crate) struct OutboundHooks {
     pub(crate) policy: Arc<OutboundPolicy>,
+    /// The host of the call's own server, allowed beside the policy's allow-list (set only
+    /// when that list is empty).
+    pub(crate) connection_host: Option<String>,
     pub(crate) log: OutboundLog,
+}
+
+impl OutboundHooks {
+    /// True when the policy or the call's own server allows `host`.
+    fn allows(&self, host: &str) -> bool {
+        self.policy.allows(host)
+            || self
+                .connection_host
+                .as_deref()
+                .is_some_and(|own| own.eq_ignore_ascii_case(host))
+    }
 }
 
 type ResponseFuture = Box<
@@ -163,10 +186,7 @@ impl WasiHttpHooks for OutboundHooks {
     ) -> ResponseFuture {
         let url = request.uri().to_string();
         let method = request.method().to_string();
-        let allowed = request
-            .uri()
-            .host()
-            .is_some_and(|host| self.policy.allows(host));
+        let allowed = request.uri().host().is_some_and(|host| self.allows(host));
         if !allowed {
             self.log.push(OutboundRecord {
                 method,
@@ -260,6 +280,19 @@ mod tests {
             "http://127.0.0.1:9/msp/about.php?x=1"
         );
         let other: Uri = "https://qualysapi.qualys.com:8443/".parse().unwrap();
+        assert!(policy.target_for(&other).is_none());
+    }
+
+    #[test]
+    fn every_platform_host_is_routed_and_nothing_else() {
+        let policy = OutboundPolicy::new()
+            .route_platforms("http://127.0.0.1:9")
+            .unwrap();
+        for (_, host) in PLATFORMS {
+            let uri: Uri = format!("https://{host}/msp/about.php").parse().unwrap();
+            assert!(policy.target_for(&uri).is_some(), "{host}");
+        }
+        let other: Uri = "https://qualys.example.com/".parse().unwrap();
         assert!(policy.target_for(&other).is_none());
     }
 

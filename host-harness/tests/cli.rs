@@ -258,11 +258,10 @@ fn a_rate_limit_still_in_force_exits_4_with_the_wait() {
 #[test]
 fn an_answer_slower_than_the_timeout_exits_5() {
     let sim = simulator();
-    sim.inject(FaultRule {
-        path_contains: None,
-        remaining: 10,
-        fault: Fault::DelayBeforeHeaders(Duration::from_secs(20)),
-    });
+    sim.inject(FaultRule::times(
+        10,
+        Fault::DelayBeforeHeaders(Duration::from_secs(20)),
+    ));
     let origin = sim.origin();
     let run = test_connection_routed_to(&origin, "1");
     run.assert_code(5);

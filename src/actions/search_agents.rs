@@ -106,24 +106,25 @@ impl Search {
     fn run<T: Transport>(&self, client: &mut QualysClient<T>) -> Result<AgentPage> {
         let mut agents: Vec<Agent> = Vec::new();
         let mut after = self.start_after;
-        let mut early: Option<(ApiRequest, Started<T::Pending>)> = None;
+        let mut early: Option<(PageKey, Started<T::Pending>)> = None;
         loop {
             let wanted = self.limit.saturating_sub(agents.len());
-            let request = self.page_request(wanted, after)?;
-            let response = match early.take().filter(|(sent, _)| *sent == request) {
+            let page = PageKey::new(wanted, after);
+            let response = match early.take().filter(|(sent, _)| *sent == page) {
                 Some((_, started)) => client.finish(started)?,
-                None => client.send(&request)?,
+                None => client.send(&self.page_request(page)?)?,
             };
-            if let Some(next) = self.next_request(&response.body, agents.len(), wanted) {
-                let started = client.start(&next);
-                early = Some((next, started));
+            if let Some(next) = self.next_page(&response.body, agents.len(), wanted)
+                && let Ok(request) = self.page_request(next)
+            {
+                early = Some((next, client.start(&request)));
             }
             let SearchPage {
                 has_more_records,
                 last_id,
                 agents: found,
                 ..
-            } = parse_page(&response.body)?;
+            } = hostasset::parse_search_page(&response.body)?;
             drop(response);
             let (found_len, more_in_page) = (found.len(), found.len() > wanted);
             agents.reserve(found_len.min(wanted));
@@ -141,21 +142,19 @@ impl Search {
         }
     }
 
-    /// The request for one page of at most `wanted` agents after `after`.
-    fn page_request(&self, wanted: usize, after: Option<u64>) -> Result<ApiRequest> {
-        let limit_results =
-            u32::try_from(wanted).map_or(MAX_LIMIT_RESULTS, |wanted| wanted.min(MAX_LIMIT_RESULTS));
+    /// The request for `page`.
+    fn page_request(&self, page: PageKey) -> Result<ApiRequest> {
         let mut criteria = self.filters.criteria();
-        if let Some(after) = after {
+        if let Some(after) = page.after {
             criteria.push(Criterion::new("id", Operator::Greater, after.to_string()));
         }
-        hostasset::search_request(limit_results, &criteria)
+        hostasset::search_request(page.limit_results, &criteria)
     }
 
-    /// The request that follows the page `body` (asked for `wanted` agents with `collected`
-    /// in hand) if the page is what its head says, read from the head alone; `None` when the
+    /// The page that follows the page `body` (asked for `wanted` agents with `collected` in
+    /// hand) if the page is what its head says, read from the head alone; `None` when the
     /// head says the search ends there, or is not enough to tell.
-    fn next_request(&self, body: &[u8], collected: usize, wanted: usize) -> Option<ApiRequest> {
+    fn next_page(&self, body: &[u8], collected: usize, wanted: usize) -> Option<PageKey> {
         let head = hostasset::parse_page_head(body)?;
         if !head.has_more_records {
             return None;
@@ -165,8 +164,7 @@ impl Search {
         if count == 0 || collected >= self.limit {
             return None;
         }
-        self.page_request(self.limit - collected, Some(head.last_id?))
-            .ok()
+        Some(PageKey::new(self.limit - collected, Some(head.last_id?)))
     }
 
     /// The agents, and a cursor after the last one when `more` match.
@@ -271,18 +269,24 @@ fn instant(name: &str, text: Option<&str>) -> Result<Option<UtcInstant>> {
     })
 }
 
-/// A search page, whose `count` must be the number of agents it holds.
-fn parse_page(body: &[u8]) -> Result<SearchPage> {
-    let page = hostasset::parse_search_page(body)?;
-    let sent = page.agents.len();
-    if let Some(count) = page.count
-        && count != sent as u64
-    {
-        return Err(Error::bad_response(format!(
-            "Qualys said the page holds {count} agents but sent {sent}"
-        )));
+/// Which page a search request asks for: its `limitResults` and the id it continues after.
+/// Two requests of the same search with the same key are the same request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PageKey {
+    limit_results: u32,
+    after: Option<u64>,
+}
+
+impl PageKey {
+    /// The page of at most `wanted` agents (and at most a Qualys page) after `after`.
+    fn new(wanted: usize, after: Option<u64>) -> Self {
+        let limit_results =
+            u32::try_from(wanted).map_or(MAX_LIMIT_RESULTS, |wanted| wanted.min(MAX_LIMIT_RESULTS));
+        Self {
+            limit_results,
+            after,
+        }
     }
-    Ok(page)
 }
 
 /// `id` after `previous`, or `bad-response` when the page goes backwards or repeats an agent.

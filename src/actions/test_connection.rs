@@ -24,22 +24,18 @@ pub fn test_connection<T: Transport>(transport: T, conn: &Connection) -> Result<
     let response = client.send(&about::request())?;
     let about = about::parse(&response.body)?;
     let limits = RateLimitHeaders::from_response(&response);
-    let server = client.server().clone();
+    let (api_server, platform) = (client.server().base_url(), client.server().platform);
     let login = Capability {
         action: "test-connection".to_owned(),
         ok: true,
-        detail: format!(
-            "logged in to {} as {}",
-            server.base_url(),
-            conn.username.trim()
-        ),
+        detail: format!("logged in to {api_server} as {}", conn.username.trim()),
     };
     let search = capability("search-agents", check_search(&mut client))?;
     let scan = capability("launch-scan", check_scan(&mut client, search.ok))?;
     let activate = capability("activate-user", check_user_admin(&mut client))?;
     Ok(ConnectionReport {
-        api_server: server.base_url(),
-        platform: server.platform.map(str::to_owned),
+        api_server,
+        platform: platform.map(str::to_owned),
         api_version: about.api_version,
         web_version: about.web_version,
         rate_limit: rate_limit(limits),

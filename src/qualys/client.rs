@@ -179,7 +179,6 @@ pub struct QualysClient<T> {
     server: ApiServer,
     authorization: String,
     deadline: Instant,
-    requests_sent: u32,
 }
 
 impl<T: Transport> QualysClient<T> {
@@ -193,18 +192,12 @@ impl<T: Transport> QualysClient<T> {
             server,
             authorization: ["Basic ", &BASE64.encode(pair)].concat(),
             deadline,
-            requests_sent: 0,
         }
     }
 
     /// The server this client talks to.
     pub fn server(&self) -> &ApiServer {
         &self.server
-    }
-
-    /// How many HTTP requests this client has sent, retries included.
-    pub fn requests_sent(&self) -> u32 {
-        self.requests_sent
     }
 
     /// Sends `request`, retrying as the module docs say; the answer passed [`errors::check`].
@@ -217,7 +210,6 @@ impl<T: Transport> QualysClient<T> {
     /// work while Qualys prepares it. Dropping the result abandons the request.
     pub fn start(&mut self, request: &ApiRequest) -> Started<T::Pending> {
         let http = self.http_request(request);
-        self.requests_sent += 1;
         let first = self.transport.start(&http, self.deadline);
         Started {
             http,
@@ -252,13 +244,8 @@ impl<T: Transport> QualysClient<T> {
             }
             self.transport.sleep_until(wake);
             attempt += 1;
-            outcome = self.attempt(&http);
+            outcome = self.transport.send(&http, self.deadline).and_then(checked);
         }
-    }
-
-    fn attempt(&mut self, http: &HttpRequest) -> Result<HttpResponse> {
-        self.requests_sent += 1;
-        self.transport.send(http, self.deadline).and_then(checked)
     }
 
     fn http_request(&self, request: &ApiRequest) -> HttpRequest {

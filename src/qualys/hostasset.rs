@@ -178,7 +178,7 @@ pub fn search_request(limit_results: u32, criteria: &[Criterion]) -> Result<ApiR
 }
 
 /// One page of a search.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SearchPage {
     /// `count`: how many records Qualys says the page holds.
     pub count: Option<u64>,
@@ -193,14 +193,10 @@ pub struct SearchPage {
 /// Parses a search answer, `<ServiceResponse>…<data><HostAsset>…</HostAsset>…</data>`.
 ///
 /// Optional fields may be missing and unknown elements are skipped; a `HostAsset` without a
-/// numeric `id`, a count or id that is not a number, or another root element is `bad-response`.
+/// numeric `id`, a count or id that is not a number, a count other than the number of
+/// `HostAsset`s, or another root element is `bad-response`.
 pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
-    let mut page = SearchPage {
-        count: None,
-        has_more_records: false,
-        last_id: None,
-        agents: Vec::new(),
-    };
+    let mut page = SearchPage::default();
     let mut asset: Option<AssetFields> = None;
     let mut is_service_response = false;
     xml::walk(body, |node| {
@@ -233,6 +229,14 @@ pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
             "the search answer is not a ServiceResponse",
         ));
     }
+    let sent = page.agents.len();
+    if let Some(count) = page.count
+        && count != sent as u64
+    {
+        return Err(Error::bad_response(format!(
+            "Qualys said the page holds {count} agents but sent {sent}"
+        )));
+    }
     Ok(page)
 }
 
@@ -242,12 +246,7 @@ pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
 /// parsed. `None` when the page does not start that way (or is not even XML): the caller then
 /// waits for [`parse_search_page`], which reports what is wrong.
 pub fn parse_page_head(body: &[u8]) -> Option<SearchPage> {
-    let mut page = SearchPage {
-        count: None,
-        has_more_records: false,
-        last_id: None,
-        agents: Vec::new(),
-    };
+    let mut page = SearchPage::default();
     let mut complete = false;
     let walked = xml::walk(body, |node| {
         match node {

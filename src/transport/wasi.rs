@@ -186,13 +186,19 @@ fn read_response(
     host: &str,
 ) -> Result<HttpResponse> {
     let status = response.status();
-    let headers: Vec<(String, Vec<u8>)> = response
-        .headers()
-        .entries()
-        .into_iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value))
-        .collect();
-    let declared = declared_length(&headers);
+    let mut answer = HttpResponse {
+        status,
+        headers: response
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value))
+            .collect(),
+        body: Vec::new(),
+    };
+    let declared: Option<usize> = answer
+        .header("content-length")
+        .and_then(|length| length.parse().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
         return Err(too_large(host, status));
     }
@@ -203,31 +209,21 @@ fn read_response(
         .stream()
         .map_err(|()| internal("the response body stream was already taken"))?;
     let ready = stream.subscribe();
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(PREALLOCATE_MAX));
+    answer.body = Vec::with_capacity(declared.unwrap_or(0).min(PREALLOCATE_MAX));
     loop {
         match stream.read(READ_CHUNK) {
             Ok(chunk) if chunk.is_empty() => wait(&ready, deadline, host)?,
             Ok(chunk) => {
-                if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                if answer.body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(too_large(host, status));
                 }
-                bytes.extend_from_slice(&chunk);
+                answer.body.extend_from_slice(&chunk);
             }
             Err(StreamError::Closed) => break,
             Err(error) => return Err(stream_failed(error, host, deadline).with_status(status)),
         }
     }
-    Ok(HttpResponse {
-        status,
-        headers,
-        body: bytes,
-    })
-}
-
-/// The `Content-Length` of an answer, when it has a valid one.
-fn declared_length(headers: &[(String, Vec<u8>)]) -> Option<usize> {
-    let (_, value) = headers.iter().find(|(name, _)| name == "content-length")?;
-    std::str::from_utf8(value).ok()?.trim().parse().ok()
+    Ok(answer)
 }
 
 fn too_large(host: &str, status: u16) -> Error {

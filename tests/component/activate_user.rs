@@ -1,24 +1,16 @@
 //! `activate-user` end to end: every outcome, and the simulator's user directory afterwards.
 
 use host_harness::simulator::{
-    Fault, RecordedRequest, Role, SimUser, Simulator, UserActionFailure, UserStatus, accounts,
-    scenario,
+    Fault, Role, SimUser, Simulator, UserActionFailure, UserStatus, accounts, scenario,
 };
 use host_harness::{ErrorKind, UserActivation};
 
-use crate::support::{Harness, action_error, conn};
+use crate::support::{Harness, action_error, conn, requests_to};
 
 const USER_ACTION_PATH: &str = "/msp/user.php";
 const USER_LIST_PATH: &str = "/msp/user_list.php";
 
 /// The requests the simulator received on `path`.
-fn requests_to(sim: &Simulator, path: &str) -> Vec<RecordedRequest> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.path == path)
-        .collect()
-}
-
 fn status_of(sim: &Simulator, login: &str) -> UserStatus {
     sim.user(login).expect("the user exists").status
 }

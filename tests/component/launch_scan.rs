@@ -8,28 +8,12 @@ use host_harness::simulator::{
 };
 use host_harness::{ErrorKind, ScanRequest, ScanType};
 
-use crate::support::{Harness, action_error, conn};
+use crate::support::{Harness, action_error, conn, requests_to, scan_request};
 
 const SCAN_PATH: &str = "/qps/rest/1.0/ods/ca/agentasset";
 
 /// An id no asset has.
 const UNKNOWN_ID: u64 = 1;
-
-fn scan_request(asset_ids: Vec<u64>, scan_type: Option<ScanType>) -> ScanRequest {
-    ScanRequest {
-        asset_ids,
-        scan_type,
-        override_cpu_throttle: false,
-    }
-}
-
-/// The launch requests the simulator received.
-fn launches(sim: &Simulator) -> Vec<RecordedRequest> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.path == SCAN_PATH)
-        .collect()
-}
 
 /// The ids of the `id IN` criterion of a launch request.
 fn ids_sent(request: &RecordedRequest) -> Vec<u64> {
@@ -105,7 +89,7 @@ async fn launches_exactly_what_qualys_accepts(scan_type: ScanType, sim_type: sim
         assert!(!scan.override_cpu);
         assert_eq!(scan.by, accounts::MANAGER.login);
     }
-    let sent = launches(sim);
+    let sent = requests_to(sim, SCAN_PATH);
     assert_eq!(sent.len(), 1);
     let query = sent[0].query_pairs();
     assert!(query.contains(&("scan".to_owned(), sim_type.qualys_name().to_owned())));
@@ -181,7 +165,7 @@ async fn the_cpu_override_flag_reaches_qualys() {
     let scans = harness.sim.launched_scans();
     assert_eq!(scanned_ids(&scans), ids);
     assert!(scans.iter().all(|scan| scan.override_cpu));
-    let query = launches(&harness.sim)[0].query_pairs();
+    let query = requests_to(&harness.sim, SCAN_PATH)[0].query_pairs();
     assert!(query.contains(&("overrideConfigCpu".to_owned(), "true".to_owned())));
 }
 
@@ -218,7 +202,7 @@ async fn mixed_valid_and_invalid_ids_are_split_into_launched_and_not_launched() 
     assert_eq!(launch.launched, [first_vm, second_vm]);
     assert_eq!(launch.not_launched, [untagged, UNKNOWN_ID, without_vm]);
     assert_eq!(
-        ids_sent(&launches(&harness.sim)[0]),
+        ids_sent(&requests_to(&harness.sim, SCAN_PATH)[0]),
         [untagged, first_vm, UNKNOWN_ID, without_vm, second_vm],
         "duplicates dropped, order kept"
     );
@@ -269,7 +253,10 @@ async fn two_thousand_five_hundred_ids_go_out_in_three_batches() {
         .unwrap();
     assert_eq!(launch.launched, ids);
     assert!(launch.not_launched.is_empty() && launch.failed_batch.is_none());
-    let batches: Vec<Vec<u64>> = launches(&harness.sim).iter().map(ids_sent).collect();
+    let batches: Vec<Vec<u64>> = requests_to(&harness.sim, SCAN_PATH)
+        .iter()
+        .map(ids_sent)
+        .collect();
     assert_eq!(batches, [&ids[..1000], &ids[1000..2000], &ids[2000..]]);
     assert_eq!(scanned_ids(&harness.sim.launched_scans()), ids, "each once");
 }
@@ -300,7 +287,7 @@ async fn a_failure_in_the_second_batch_keeps_the_first_and_names_the_rest() {
     assert_eq!(failed.error.http_status, Some(503));
     assert_eq!(launch.not_sent, &ids[2000..]);
     assert_eq!(
-        launches(&harness.sim).len(),
+        requests_to(&harness.sim, SCAN_PATH).len(),
         2,
         "not retried, third batch not sent"
     );
@@ -321,7 +308,7 @@ async fn a_failure_in_the_first_batch_is_the_error() {
             .await,
     );
     assert_eq!(error.kind, ErrorKind::Upstream);
-    assert_eq!(launches(&harness.sim).len(), 1);
+    assert_eq!(requests_to(&harness.sim, SCAN_PATH).len(), 1);
     assert!(harness.sim.launched_scans().is_empty());
 }
 

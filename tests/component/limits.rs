@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use host_harness::simulator::accounts;
 use host_harness::{
-    CallLimits, Connection, Connector, ConnectorError, ErrorKind, OutboundPolicy, ScanRequest,
-    Verdict,
+    CallLimits, Connection, Connector, ConnectorError, ErrorKind, OutboundPolicy, Verdict,
 };
 
-use crate::support::{Harness, action_error, agent_query, built_by_xtask, conn, routes_to};
+use crate::support::{
+    Harness, action_error, agent_query, built_by_xtask, conn, routes_to, scan_request,
+};
 
 /// The time budget of every hostile call.
 const TIMEOUT_MS: u32 = 1_000;
@@ -193,11 +194,7 @@ async fn a_request_to_a_host_outside_the_allow_list_is_refused_and_never_sent() 
 #[tokio::test]
 async fn a_guest_blocked_forever_in_a_host_call_is_stopped_at_its_deadline() {
     let arena = Arena::start().await;
-    let request = ScanRequest {
-        asset_ids: vec![1],
-        scan_type: None,
-        override_cpu_throttle: false,
-    };
+    let request = scan_request(vec![1], None);
     let result = before_hang(
         deadline(),
         arena.hostile.launch_scan(&arena.conn(), &request),
@@ -223,11 +220,7 @@ async fn a_panicking_guest_is_reported_as_a_trap() {
 async fn every_misbehaviour_in_turn_leaves_the_connector_serving() {
     let arena = Arena::start().await;
     let conn = arena.conn();
-    let request = ScanRequest {
-        asset_ids: vec![1],
-        scan_type: None,
-        override_cpu_throttle: false,
-    };
+    let request = scan_request(vec![1], None);
     for round in 0..2 {
         assert_deadline_exceeded(arena.hostile.test_connection(&conn).await);
         assert!(matches!(
@@ -262,11 +255,7 @@ async fn hostile_calls_do_not_disturb_real_calls_running_beside_them() {
     });
     let blocked = tokio::spawn({
         let arena = arena.clone();
-        let request = ScanRequest {
-            asset_ids: vec![1],
-            scan_type: None,
-            override_cpu_throttle: false,
-        };
+        let request = scan_request(vec![1], None);
         async move { arena.hostile.launch_scan(&arena.conn(), &request).await }
     });
     for _ in 0..3 {

@@ -28,10 +28,10 @@ use host_harness::simulator::{
 };
 use host_harness::{
     AgentPage, AgentQuery, ConnectionReport, Connector, ConnectorError, ErrorKind, ScanLaunch,
-    ScanRequest, UserActivation,
+    UserActivation,
 };
 
-use crate::support::{Harness, conn};
+use crate::support::{Harness, agent_query, conn, scan_request};
 
 /// Concurrent tasks.
 const WORKERS: usize = 20;
@@ -133,12 +133,8 @@ async fn run(connector: &Connector, input: &Input) -> Result<Output, ConnectorEr
         Input::TestConnection => connector.test_connection(&conn).await.map(Output::Report),
         Input::SearchAgents { host_name } => {
             let query = AgentQuery {
-                last_checked_in_from: None,
-                last_checked_in_to: None,
                 host_name: Some(host_name.clone()),
-                os: None,
-                limit: None,
-                cursor: None,
+                ..agent_query(None)
             };
             connector
                 .search_agents(&conn, &query)
@@ -150,11 +146,7 @@ async fn run(connector: &Connector, input: &Input) -> Result<Output, ConnectorEr
             .await
             .map(Output::Activation),
         Input::LaunchScan { asset_ids } => {
-            let request = ScanRequest {
-                asset_ids: asset_ids.clone(),
-                scan_type: None,
-                override_cpu_throttle: false,
-            };
+            let request = scan_request(asset_ids.clone(), None);
             connector
                 .launch_scan(&conn, &request)
                 .await

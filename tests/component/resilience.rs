@@ -4,16 +4,11 @@
 use std::time::{Duration, Instant};
 
 use host_harness::simulator::{Fault, FaultRule, SimUser, UserStatus, accounts, scenario};
-use host_harness::{ActionError, AgentPage, AgentQuery, ConnectorError, ErrorKind, OutboundPolicy};
+use host_harness::{
+    ActionError, AgentPage, AgentQuery, ConnectionReport, ConnectorError, ErrorKind, OutboundPolicy,
+};
 
-use crate::support::{Harness, action_error, agent_query, conn};
-
-/// A connection with a short budget.
-fn conn_with_budget(timeout_ms: u32) -> host_harness::Connection {
-    let mut connection = conn(&accounts::MANAGER);
-    connection.timeout_ms = Some(timeout_ms);
-    connection
-}
+use crate::support::{Harness, action_error, agent_query, conn, conn_with_budget};
 
 /// Requests the simulator received whose path contains `fragment`.
 fn hits(harness: &Harness, fragment: &str) -> Vec<host_harness::simulator::RecordedRequest> {
@@ -54,34 +49,36 @@ async fn search_error_after(harness: &Harness, fault: FaultRule, timeout_ms: u32
 }
 
 /// A test-connection with a budget of `timeout_ms`, after `fault` hit its request(s).
+async fn connection_after(
+    harness: &Harness,
+    fault: FaultRule,
+    timeout_ms: u32,
+) -> Result<ConnectionReport, ConnectorError> {
+    harness.sim.inject(fault);
+    harness
+        .connector
+        .test_connection(&conn_with_budget(timeout_ms))
+        .await
+}
+
+/// The error of [`connection_after`].
 async fn connection_error_after(
     harness: &Harness,
     fault: FaultRule,
     timeout_ms: u32,
 ) -> ActionError {
-    harness.sim.inject(fault);
-    action_error(
-        harness
-            .connector
-            .test_connection(&conn_with_budget(timeout_ms))
-            .await,
-    )
+    action_error(connection_after(harness, fault, timeout_ms).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_that_fits_the_budget_is_waited_out_then_retried() {
     let harness = Harness::start().await;
-    harness.sim.inject(
-        FaultRule::once(Fault::RateLimited {
-            code: 1965,
-            wait_secs: Some(1),
-        })
-        .on_path("about.php"),
-    );
-    let report = harness
-        .connector
-        .test_connection(&conn_with_budget(20_000))
-        .await;
+    let fault = FaultRule::once(Fault::RateLimited {
+        code: 1965,
+        wait_secs: Some(1),
+    })
+    .on_path("about.php");
+    let report = connection_after(&harness, fault, 20_000).await;
     assert!(report.is_ok(), "{report:?}");
     let about = hits(&harness, "about.php");
     assert_eq!(about.len(), 2);
@@ -113,17 +110,12 @@ async fn a_rate_limit_longer_than_the_budget_fails_at_once_with_the_wait() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_concurrency_limit_without_a_wait_is_retried_after_a_short_backoff() {
     let harness = Harness::start().await;
-    harness.sim.inject(
-        FaultRule::once(Fault::RateLimited {
-            code: 1960,
-            wait_secs: None,
-        })
-        .on_path("about.php"),
-    );
-    let report = harness
-        .connector
-        .test_connection(&conn_with_budget(20_000))
-        .await;
+    let fault = FaultRule::once(Fault::RateLimited {
+        code: 1960,
+        wait_secs: None,
+    })
+    .on_path("about.php");
+    let report = connection_after(&harness, fault, 20_000).await;
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(hits(&harness, "about.php").len(), 2);
 }
@@ -131,14 +123,8 @@ async fn a_concurrency_limit_without_a_wait_is_retried_after_a_short_backoff() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_is_retried_within_the_budget() {
     let harness = Harness::start().await;
-    harness
-        .sim
-        .inject(FaultRule::once(Fault::TooManyRequests).on_path("count/am"));
-    let report = harness
-        .connector
-        .test_connection(&conn_with_budget(20_000))
-        .await
-        .unwrap();
+    let fault = FaultRule::once(Fault::TooManyRequests).on_path("count/am");
+    let report = connection_after(&harness, fault, 20_000).await.unwrap();
     assert!(report.capabilities[1].ok, "{:?}", report.capabilities[1]);
     assert_eq!(hits(&harness, "count/am").len(), 2);
 }

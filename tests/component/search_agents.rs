@@ -10,7 +10,7 @@ use host_harness::{Agent, AgentPage, AgentQuery, ErrorKind};
 use time::macros::{datetime, format_description, offset};
 use time::{Duration, OffsetDateTime};
 
-use crate::support::{Harness, action_error, agent_query, conn};
+use crate::support::{Harness, action_error, agent_query, conn, requests_to};
 
 const SEARCH_PATH: &str = "/qps/rest/2.0/search/am/hostasset";
 
@@ -84,14 +84,6 @@ fn ids(page: &AgentPage) -> Vec<u64> {
     page.agents.iter().map(|agent| agent.asset_id).collect()
 }
 
-/// The search requests the simulator received.
-fn searches(sim: &Simulator) -> Vec<RecordedRequest> {
-    sim.requests()
-        .into_iter()
-        .filter(|request| request.path == SEARCH_PATH)
-        .collect()
-}
-
 /// The text of `<tag>` in a request body.
 fn element<'b>(body: &'b str, tag: &str) -> Option<&'b str> {
     let open = format!("<{tag}>");
@@ -140,7 +132,7 @@ async fn every_agent_comes_back_with_every_field_and_no_untagged_asset() {
     let untagged: HashSet<u64> = dataset
         .assets
         .iter()
-        .filter(|asset| !asset.tags.iter().any(|tag| tag.name == "Cloud Agent"))
+        .filter(|asset| !asset.has_cloud_agent_tag())
         .map(|asset| asset.id)
         .collect();
     assert_eq!(untagged.len(), 40);
@@ -155,7 +147,7 @@ async fn every_agent_comes_back_with_every_field_and_no_untagged_asset() {
 async fn the_search_asks_only_for_the_agent_fields_with_the_cloud_agent_tag() {
     let harness = Harness::start().await;
     search(&harness, &no_filters()).await;
-    let requests = searches(&harness.sim);
+    let requests = requests_to(&harness.sim, SEARCH_PATH);
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
     assert_eq!(request.method, "POST");
@@ -372,7 +364,7 @@ async fn every_date_format_gives_the_same_window() {
                 expected,
                 "{from} .. {to}"
             );
-            let body = searches(sim)[0].body_text();
+            let body = requests_to(sim, SEARCH_PATH)[0].body_text();
             let sent_from = criterion("lastCheckedIn", "GREATER", "2026-10-15T00:00:00Z");
             let sent_to = criterion("lastCheckedIn", "LESSER", "2026-10-20T13:30:00Z");
             assert!(
@@ -443,7 +435,7 @@ async fn xml_special_characters_in_host_names_are_searched_literally() {
             "{part}"
         );
     }
-    let escaped = searches(sim)
+    let escaped = requests_to(sim, SEARCH_PATH)
         .iter()
         .any(|request| request.body_text().contains("a&amp;b&lt;c&gt;d"));
     assert!(escaped, "the body escapes the value");
@@ -465,7 +457,7 @@ async fn paging_crosses_three_qualys_pages_with_a_limit_that_is_not_a_multiple_o
     .await;
     assert_eq!(ids(&page), everything[..2_500]);
     assert!(page.next_cursor.is_some(), "700 more agents match");
-    let requests = searches(sim);
+    let requests = requests_to(sim, SEARCH_PATH);
     let bodies: Vec<String> = requests.iter().map(RecordedRequest::body_text).collect();
     let sizes: Vec<Option<&str>> = bodies
         .iter()
@@ -684,7 +676,7 @@ async fn an_account_without_api_access_is_permission_denied() {
     );
     assert_eq!(error.kind, ErrorKind::PermissionDenied);
     assert_eq!(error.qualys_code.as_deref(), Some("UNAUTHORIZED"));
-    assert_eq!(searches(&harness.sim).len(), 1);
+    assert_eq!(requests_to(&harness.sim, SEARCH_PATH).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -703,6 +695,6 @@ async fn ten_thousand_agents_with_heavy_assets_are_read_in_little_memory() {
     let page = result.expect("the search succeeds");
     assert_eq!(ids(&page), Truth::default().ids(&harness.sim)[..10_000]);
     assert!(page.next_cursor.is_some());
-    assert_eq!(searches(&harness.sim).len(), 10);
+    assert_eq!(requests_to(&harness.sim, SEARCH_PATH).len(), 10);
     assert!(stats.peak_memory_bytes < 16 * 1024 * 1024, "{stats:?}");
 }

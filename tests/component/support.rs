@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use host_harness::simulator::{Account, Simulator, SimulatorConfig};
+use host_harness::simulator::{Account, RecordedRequest, Simulator, SimulatorConfig, accounts};
 use host_harness::{
-    ActionError, AgentQuery, Connection, Connector, ConnectorError, OutboundPolicy,
+    ActionError, AgentQuery, Connection, Connector, ConnectorError, OutboundPolicy, ScanRequest,
+    ScanType,
 };
-use qualys_connector::qualys::server::PLATFORMS;
 
 /// The component under test: `$QUALYS_CONNECTOR_WASM`, else `target/qualys-connector.wasm`.
 pub fn component_path() -> PathBuf {
@@ -77,11 +77,9 @@ impl Harness {
 
 /// `policy` plus a route from every platform host to the simulator.
 pub fn routes_to(sim: &Simulator, policy: OutboundPolicy) -> OutboundPolicy {
-    PLATFORMS.iter().fold(policy, |policy, (_, host)| {
-        policy
-            .route(&format!("{host}:443"), &sim.origin())
-            .expect("valid route")
-    })
+    policy
+        .route_platforms(&sim.origin())
+        .expect("the simulator's origin is a valid route")
 }
 
 /// A connection for `account`, with the server left to the username.
@@ -92,6 +90,32 @@ pub fn conn(account: &Account) -> Connection {
         password: account.password.to_owned(),
         timeout_ms: Some(20_000),
     }
+}
+
+/// The Manager's connection with a budget of `timeout_ms`.
+pub fn conn_with_budget(timeout_ms: u32) -> Connection {
+    Connection {
+        timeout_ms: Some(timeout_ms),
+        ..conn(&accounts::MANAGER)
+    }
+}
+
+/// A launch of `scan_type` (Qualys's default when `None`) on `asset_ids`, without the CPU
+/// throttle override.
+pub fn scan_request(asset_ids: Vec<u64>, scan_type: Option<ScanType>) -> ScanRequest {
+    ScanRequest {
+        asset_ids,
+        scan_type,
+        override_cpu_throttle: false,
+    }
+}
+
+/// The requests the simulator received on exactly `path`.
+pub fn requests_to(sim: &Simulator, path: &str) -> Vec<RecordedRequest> {
+    sim.requests()
+        .into_iter()
+        .filter(|request| request.path == path)
+        .collect()
 }
 
 /// The action error of a failed call; fails the test on a harness error.

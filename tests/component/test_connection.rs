@@ -42,13 +42,7 @@ async fn a_manager_gets_a_full_report_with_every_capability() {
         "{:?}",
         report.capabilities
     );
-    let agents = harness
-        .sim
-        .dataset()
-        .assets
-        .iter()
-        .filter(|asset| asset.tags.iter().any(|tag| tag.name == "Cloud Agent"))
-        .count();
+    let agents = harness.sim.dataset().agents().count();
     assert_eq!(
         report.capabilities[1].detail,
         format!("{agents} Cloud Agent assets visible")

@@ -10,12 +10,12 @@
 //!
 //! `dist/` is emptied first, so it holds exactly these files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use wit_parser::Resolve;
 
 use crate::tools::sha256_hex;
-use crate::{XtaskError, cargo_command, read, workspace_root};
+use crate::{XtaskError, cargo_command, read, remove_dir, workspace_root, write};
 
 /// The WIT package, relative to the workspace root.
 const WIT: &str = "wit/connector.wit";
@@ -82,23 +82,10 @@ pub fn sha256sums(files: &[(&str, &[u8])]) -> String {
         .collect()
 }
 
-fn recreate(dir: &PathBuf) -> Result<(), XtaskError> {
-    let file_error = |source| XtaskError::File {
-        path: dir.clone(),
-        source,
-    };
-    match std::fs::remove_dir_all(dir) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            return Err(file_error(error));
-        }
-        _ => {}
-    }
-    std::fs::create_dir_all(dir).map_err(file_error)
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), XtaskError> {
-    std::fs::write(path, bytes).map_err(|source| XtaskError::File {
-        path: path.to_owned(),
+fn recreate(dir: &Path) -> Result<(), XtaskError> {
+    remove_dir(dir)?;
+    std::fs::create_dir_all(dir).map_err(|source| XtaskError::File {
+        path: dir.to_owned(),
         source,
     })
 }

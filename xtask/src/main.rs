@@ -146,10 +146,7 @@ fn build_guest(guest: &Guest) -> Result<PathBuf, XtaskError> {
     let component = component::encode(&module)?;
     let imports = component::check_imports(&component)?;
     let out = artifacts_dir()?.join(guest.component);
-    std::fs::write(&out, &component).map_err(|source| XtaskError::File {
-        path: out.clone(),
-        source,
-    })?;
+    write(&out, &component)?;
     println!(
         "built {} ({} bytes); imports: {}",
         out.display(),
@@ -306,6 +303,24 @@ fn read(path: &Path) -> Result<Vec<u8>, XtaskError> {
         path: path.to_owned(),
         source,
     })
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), XtaskError> {
+    std::fs::write(path, bytes).map_err(|source| XtaskError::File {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Removes `dir` and everything in it; a directory that is not there is fine.
+fn remove_dir(dir: &Path) -> Result<(), XtaskError> {
+    match std::fs::remove_dir_all(dir) {
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(XtaskError::File {
+            path: dir.to_owned(),
+            source,
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn workspace_root() -> PathBuf {

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
-use crate::{XtaskError, read, run, target_dir, workspace_root};
+use crate::{XtaskError, read, remove_dir, run, target_dir, workspace_root, write};
 
 /// What `wasmtime --version` starts with for an acceptable CLI.
 const WASMTIME_SERIES: &str = "wasmtime 48.";
@@ -193,16 +193,6 @@ fn copy_executable(from: &Path, to: &Path) -> Result<(), XtaskError> {
     Ok(())
 }
 
-fn remove_dir(dir: &Path) -> Result<(), XtaskError> {
-    match std::fs::remove_dir_all(dir) {
-        Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(XtaskError::File {
-            path: dir.to_owned(),
-            source,
-        }),
-        _ => Ok(()),
-    }
-}
-
 /// Node.js on the PATH, 20 or later.
 fn find_node() -> Result<PathBuf, XtaskError> {
     let missing = || {
@@ -263,10 +253,7 @@ fn ensure_jco() -> Result<PathBuf, XtaskError> {
             lock_file.display()
         )));
     }
-    std::fs::write(&stamp, &lock).map_err(|source| XtaskError::File {
-        path: stamp.clone(),
-        source,
-    })?;
+    write(&stamp, lock.as_bytes())?;
     if !jco.is_file() {
         return Err(XtaskError::Tool(format!(
             "npm did not install {}",

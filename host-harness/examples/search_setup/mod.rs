@@ -3,7 +3,6 @@
 
 use host_harness::simulator::{Simulator, SimulatorConfig, accounts};
 use host_harness::{AgentQuery, Connection, Connector, OutboundPolicy};
-use qualys_connector::qualys::server::PLATFORMS;
 
 /// Agents searched.
 pub const AGENTS: usize = 10_000;
@@ -23,10 +22,7 @@ pub async fn simulator() -> SetupResult<Simulator> {
 
 /// `connector` with every platform host routed to `simulator`.
 pub fn routed(connector: Connector, simulator: &Simulator) -> SetupResult<Connector> {
-    let mut policy = OutboundPolicy::new();
-    for (_, host) in PLATFORMS {
-        policy = policy.route(&format!("{host}:443"), &simulator.origin())?;
-    }
+    let policy = OutboundPolicy::new().route_platforms(&simulator.origin())?;
     Ok(connector.with_policy(policy))
 }
 

@@ -31,6 +31,7 @@
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use time::format_description::FormatItem;
 use time::macros::{datetime, format_description};
 use time::{Duration, OffsetDateTime};
 
@@ -56,13 +57,14 @@ pub const MODULE_SCA: &str = "AGENT_SCA";
 /// File Integrity Monitoring module (needed by no scan; a module the connector does not know).
 const MODULE_FIM: &str = "AGENT_FIM";
 
+/// `YYYY-MM-DDTHH:MM:SSZ`: how Qualys writes dates, and the first form it reads.
+pub(crate) const WHOLE_SECONDS: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
 /// Formats an instant the way Qualys writes dates: `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds).
 pub fn format_instant(instant: OffsetDateTime) -> String {
     let utc = instant.to_offset(time::UtcOffset::UTC);
-    utc.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .unwrap_or_default()
+    utc.format(WHOLE_SECONDS).unwrap_or_default()
 }
 
 /// Every generated asset, sorted by id.

@@ -29,8 +29,9 @@ use http::StatusCode;
 use http::header::HeaderName;
 
 use super::lock;
+use super::ratelimit::{CONCURRENCY_LIMIT_CODE, RATE_LIMIT_CODE, limit_refusal};
 use super::reply::{Delivery, QPS_XML, Reply};
-use super::xml::{service_error, simple_return};
+use super::xml::{HOSTASSET_SCHEMA, service_error};
 
 /// One way for a request to go wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,7 +228,7 @@ pub(crate) fn effect_of(fault: Fault) -> FaultEffect {
 fn qps_error(code: u16, response_code: &str, message: &str) -> Reply {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = service_error(
-        "https://qualysapi.qualys.com/qps/xsd/2.0/am/hostasset.xsd",
+        HOSTASSET_SCHEMA,
         response_code,
         message,
         "Contact Qualys support.",
@@ -281,16 +282,17 @@ fn malformed_xml() -> Reply {
 
 fn rate_limited(code: u32, wait_secs: Option<u32>) -> Reply {
     let text = match (code, wait_secs) {
-        (1965, Some(wait)) => format!("This API cannot be run again for another {wait} seconds."),
-        (1965, None) => "This API cannot be run again for a while.".to_owned(),
-        (1960, _) => {
+        (RATE_LIMIT_CODE, Some(wait)) => {
+            format!("This API cannot be run again for another {wait} seconds.")
+        }
+        (RATE_LIMIT_CODE, None) => "This API cannot be run again for a while.".to_owned(),
+        (CONCURRENCY_LIMIT_CODE, _) => {
             "This API cannot be run again until 2 currently running instances have finished."
                 .to_owned()
         }
         _ => "This API cannot be run right now.".to_owned(),
     };
-    let reply =
-        Reply::msp_xml(simple_return(code, &text, wait_secs)).with_status(StatusCode::CONFLICT);
+    let reply = limit_refusal(code, &text, wait_secs);
     match wait_secs {
         Some(wait) => reply.with_header(
             HeaderName::from_static("x-ratelimit-towait-sec"),

@@ -8,7 +8,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use super::agents::Asset;
+use super::agents::{Asset, WHOLE_SECONDS};
 use super::service_request::{Criterion, InvalidRequest};
 
 /// Most ids one `IN` criterion may list in an on-demand scan request.
@@ -282,8 +282,6 @@ fn unsupported_operator(field: &str, operator: &str) -> InvalidRequest {
     ))
 }
 
-const WHOLE_SECONDS: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 const FRACTIONAL_SECONDS: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]Z");
 

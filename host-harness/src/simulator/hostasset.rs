@@ -26,7 +26,7 @@ use super::filters::AssetFilter;
 use super::reply::Reply;
 use super::server::Call;
 use super::service_request::{InvalidRequest, ServiceRequest, parse_service_request};
-use super::xml::{HOSTASSET_SCHEMA, XmlDoc, open_service_response, service_error};
+use super::xml::{HOSTASSET_SCHEMA, XmlDoc, open_service_response};
 
 /// Page size when `limitResults` is not given.
 const DEFAULT_LIMIT_RESULTS: usize = 100;
@@ -70,7 +70,7 @@ const FIELD_PATHS: &[&str] = &[
 pub(crate) fn search(call: &Call<'_>) -> Reply {
     match search_page(call) {
         Ok(body) => Reply::qps_xml(StatusCode::OK, body),
-        Err(error) => invalid_request(&error),
+        Err(error) => error.reply(HOSTASSET_SCHEMA),
     }
 }
 
@@ -93,21 +93,8 @@ pub(crate) fn count(call: &Call<'_>) -> Reply {
             doc.close("ServiceResponse");
             Reply::qps_xml(StatusCode::OK, doc.finish())
         }
-        Err(error) => invalid_request(&error),
+        Err(error) => error.reply(HOSTASSET_SCHEMA),
     }
-}
-
-/// `INVALID_REQUEST` with HTTP 400.
-pub(crate) fn invalid_request(error: &InvalidRequest) -> Reply {
-    Reply::qps_xml(
-        StatusCode::BAD_REQUEST,
-        service_error(
-            HOSTASSET_SCHEMA,
-            "INVALID_REQUEST",
-            &error.0,
-            "Correct the request and send it again.",
-        ),
-    )
 }
 
 fn search_page(call: &Call<'_>) -> Result<Vec<u8>, InvalidRequest> {

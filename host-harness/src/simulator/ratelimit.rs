@@ -170,11 +170,14 @@ impl RateLimiter {
     }
 }
 
+/// The HTTP 409 `SIMPLE_RETURN` Qualys refuses a call with when a limit is reached.
+pub(crate) fn limit_refusal(code: u32, text: &str, wait_secs: Option<u32>) -> Reply {
+    Reply::msp_xml(simple_return(code, text, wait_secs)).with_status(StatusCode::CONFLICT)
+}
+
 fn rate_limited_reply(usage: &Usage, wait: u32) -> Reply {
     let text = format!("This API cannot be run again for another {wait} seconds.");
-    Reply::msp_xml(simple_return(RATE_LIMIT_CODE, &text, Some(wait)))
-        .with_status(StatusCode::CONFLICT)
-        .with_headers(usage.headers(wait))
+    limit_refusal(RATE_LIMIT_CODE, &text, Some(wait)).with_headers(usage.headers(wait))
 }
 
 fn concurrency_limited_reply(usage: &Usage) -> Reply {
@@ -182,9 +185,7 @@ fn concurrency_limited_reply(usage: &Usage) -> Reply {
         "This API cannot be run again until {} currently running instances have finished.",
         usage.config().concurrency_limit
     );
-    Reply::msp_xml(simple_return(CONCURRENCY_LIMIT_CODE, &text, None))
-        .with_status(StatusCode::CONFLICT)
-        .with_headers(usage.headers(0))
+    limit_refusal(CONCURRENCY_LIMIT_CODE, &text, None).with_headers(usage.headers(0))
 }
 
 /// Keeps one call counted as in flight; dropping it ends the call.

@@ -152,15 +152,7 @@ pub(crate) fn launch(call: &Call<'_>, target: Target<'_>) -> Reply {
             record(call, scan, &accepted);
             Reply::qps_xml(StatusCode::OK, render(&accepted, shape(call)))
         }
-        Err(error) => Reply::qps_xml(
-            StatusCode::BAD_REQUEST,
-            service_error(
-                AGENT_ASSET_SCHEMA,
-                "INVALID_REQUEST",
-                &error.0,
-                "Correct the request and send it again.",
-            ),
-        ),
+        Err(error) => error.reply(AGENT_ASSET_SCHEMA),
     }
 }
 

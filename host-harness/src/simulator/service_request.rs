@@ -7,9 +7,13 @@
 //! elements, a Criteria without `field` or `operator`. An empty body is an empty request.
 //! Values are returned as text; [`super::filters`] gives them meaning.
 
+use http::StatusCode;
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
+
+use super::reply::Reply;
+use super::xml::service_error;
 
 /// Why a QPS request was rejected (answered `INVALID_REQUEST`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,6 +23,19 @@ pub(crate) struct InvalidRequest(pub(crate) String);
 impl InvalidRequest {
     pub(crate) fn new(message: impl Into<String>) -> InvalidRequest {
         InvalidRequest(message.into())
+    }
+
+    /// The `INVALID_REQUEST` answer (HTTP 400) of an endpoint whose XML schema is `schema`.
+    pub(crate) fn reply(&self, schema: &str) -> Reply {
+        Reply::qps_xml(
+            StatusCode::BAD_REQUEST,
+            service_error(
+                schema,
+                "INVALID_REQUEST",
+                &self.0,
+                "Correct the request and send it again.",
+            ),
+        )
     }
 }
 

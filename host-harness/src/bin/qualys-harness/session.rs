@@ -12,7 +12,6 @@
 
 use host_harness::simulator::{Simulator, SimulatorConfig, accounts};
 use host_harness::{Connection, Connector, ConnectorError, OutboundPolicy};
-use qualys_connector::qualys::server::PLATFORMS;
 
 use crate::args::ConnectionArgs;
 use crate::error::CliError;
@@ -92,10 +91,7 @@ pub fn routed_to(
 
 /// `connector` with every Qualys platform host (port 443) routed to `origin`.
 fn routed_to_origin(connector: &Connector, origin: &str) -> Result<Connector, ConnectorError> {
-    let mut policy = OutboundPolicy::new();
-    for (_, host) in PLATFORMS {
-        policy = policy.route(&format!("{host}:443"), origin)?;
-    }
+    let policy = OutboundPolicy::new().route_platforms(origin)?;
     Ok(connector.clone().with_policy(policy))
 }
 
