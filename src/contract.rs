@@ -1,4 +1,4 @@
-//! The records of the WIT contract (`qualys:connector@0.1.0`) as Rust types.
+//! The records of the WIT contract (`qualys:connector@0.2.0`) as Rust types.
 //!
 //! Actions take and return these generated types directly, so a field added to the WIT shows
 //! up here and nowhere else needs a copy. Errors are the exception: every layer uses
@@ -34,6 +34,7 @@ pub fn to_wit_scan_launch(outcome: ScanOutcome) -> ScanLaunch {
         scan_type: outcome.scan_type.to_owned(),
         launched: outcome.launched,
         not_launched: outcome.not_launched,
+        accepted_unconfirmed: outcome.accepted_unconfirmed,
         failed_batch: outcome.failed_batch.map(|failed| FailedBatch {
             asset_ids: failed.asset_ids,
             error: to_wit_error(failed.error),
@@ -68,6 +69,7 @@ mod tests {
             scan_type: "UDC_Scan",
             launched: vec![1, 2],
             not_launched: vec![3],
+            accepted_unconfirmed: vec![7],
             failed_batch: Some(BatchFailure {
                 asset_ids: vec![4, 5],
                 error: Error::new(ErrorKind::Timeout, "late").with_hint("retry later"),
@@ -80,6 +82,7 @@ mod tests {
             (launch.launched, launch.not_launched),
             (vec![1, 2], vec![3])
         );
+        assert_eq!(launch.accepted_unconfirmed, [7]);
         assert_eq!(launch.not_sent, [6]);
         let failed = launch.failed_batch.unwrap();
         assert_eq!(failed.asset_ids, [4, 5]);

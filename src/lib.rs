@@ -1,7 +1,7 @@
 //! # qualys-connector
 //!
 //! Qualys actions as a WebAssembly component: `test-connection`, `activate-user`,
-//! `search-agents` and `launch-scan`, typed by the WIT package `qualys:connector@0.1.0` in
+//! `search-agents` and `launch-scan`, typed by the WIT package `qualys:connector@0.2.0` in
 //! `wit/`, reaching Qualys only through the host's `wasi:http`.
 //!
 //! The crate is layered, each layer calling only the one below it:

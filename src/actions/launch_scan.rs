@@ -4,7 +4,9 @@
 //!    0. Duplicates are dropped, the first occurrence keeping its place.
 //! 2. The ids go to Qualys's bulk launch in batches of [`scans::MAX_IDS_PER_CALL`], one write per
 //!    batch, never retried (except when Qualys said it did not run it: 409 with 1960 or 1965).
-//! 3. Each id sent is either `launched` (Qualys returned it) or `not-launched`.
+//! 3. Each id sent is `launched` (Qualys listed it), `not-launched` (Qualys listed others), or
+//!    `accepted-unconfirmed` (Qualys answered SUCCESS without a list it could be read from:
+//!    the batch was accepted, never an error a caller would retry).
 //! 4. A failure of the first batch is the action's error: nothing else was sent. A failure of a
 //!    later batch ends the action with success, so what earlier batches launched is never lost:
 //!    the failed batch's ids and error are in `failed-batch`, the ids of the batches after it,
@@ -12,7 +14,7 @@
 
 use crate::contract::{Connection, ScanRequest, ScanType};
 use crate::qualys::client::QualysClient;
-use crate::qualys::scans;
+use crate::qualys::scans::{self, LaunchAnswer};
 use crate::transport::Transport;
 use crate::{Error, Result};
 
@@ -28,6 +30,8 @@ pub struct ScanOutcome {
     pub launched: Vec<u64>,
     /// Ids sent that Qualys did not accept, in the order asked.
     pub not_launched: Vec<u64>,
+    /// Ids of batches Qualys accepted without listing which ids it took, in the order asked.
+    pub accepted_unconfirmed: Vec<u64>,
     /// The batch after the first that failed, with its error.
     pub failed_batch: Option<BatchFailure>,
     /// Ids of the batches after the failed one, never sent.
@@ -76,8 +80,12 @@ pub fn launch_scan<T: Transport>(
 }
 
 impl ScanOutcome {
-    /// Sorts the ids of `batch` into launched and not launched.
-    fn record(&mut self, batch: &[u64], mut accepted: Vec<u64>) {
+    /// Sorts the ids of `batch` into launched, not launched or unconfirmed.
+    fn record(&mut self, batch: &[u64], answer: LaunchAnswer) {
+        let LaunchAnswer::Listed(mut accepted) = answer else {
+            self.accepted_unconfirmed.extend_from_slice(batch);
+            return;
+        };
         accepted.sort_unstable();
         for id in batch {
             match accepted.binary_search(id) {
@@ -88,13 +96,13 @@ impl ScanOutcome {
     }
 }
 
-/// Launches one batch; the ids Qualys accepted.
+/// Launches one batch; what Qualys said it accepted.
 fn launch_batch<T: Transport>(
     client: &mut QualysClient<T>,
     scan_type: &'static str,
     override_cpu: bool,
     batch: &[u64],
-) -> Result<Vec<u64>> {
+) -> Result<LaunchAnswer> {
     let response = client.send(&scans::launch_request(scan_type, override_cpu, batch)?)?;
     scans::parse_launched(&response.body).map_err(|error| error.or_status(response.status))
 }
@@ -310,9 +318,27 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_answer_is_a_bad_response_with_its_status() {
+    fn a_success_that_lists_no_ids_is_accepted_unconfirmed_not_an_error() {
+        let unlisted = || {
+            ok(
+                "<ServiceResponse><responseCode>SUCCESS</responseCode><count>1</count><data>\
+                <SingleModuleResponse><count>1000</count></SingleModuleResponse></data>\
+                </ServiceResponse>",
+            )
+        };
+        let ids: Vec<u64> = (1..=1500).collect();
+        let mut script = Scripted::new(vec![unlisted(), accepted(&[1001, 1002])]);
+        let outcome = run(&mut script, &request(ids.clone())).unwrap();
+        assert_eq!(outcome.accepted_unconfirmed, ids[..1000]);
+        assert_eq!(outcome.launched, [1001, 1002]);
+        assert_eq!(outcome.not_launched, ids[1002..]);
+        assert_eq!(script.sent.len(), 2, "each batch sent once");
+    }
+
+    #[test]
+    fn a_malformed_answer_is_a_bad_response_with_its_status() {
         let mut script = Scripted::new(vec![ok("<ServiceResponse><responseCode>SUCCESS\
-             </responseCode></ServiceResponse>")]);
+             </responseCode><data><SingleModuleResponse><assetIds>[1]")]);
         let error = run(&mut script, &request(vec![1])).unwrap_err();
         assert_eq!(error.kind, ErrorKind::BadResponse);
         assert_eq!(error.http_status, Some(200));

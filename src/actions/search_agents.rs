@@ -122,14 +122,16 @@ impl Search {
             let SearchPage {
                 has_more_records,
                 last_id,
-                agents: found,
+                agents: mut found,
                 ..
             } = hostasset::parse_search_page(&response.body)?;
             drop(response);
-            let (found_len, more_in_page) = (found.len(), found.len() > wanted);
-            agents.reserve(found_len.min(wanted));
-            for agent in found.into_iter().take(wanted) {
-                after = Some(in_order(after, agent.asset_id)?);
+            let found_len = found.len();
+            let fresh = fresh_in_id_order(&mut found, after);
+            let more_in_page = fresh.len() > wanted;
+            agents.reserve(fresh.len().min(wanted));
+            for agent in fresh.take(wanted) {
+                after = Some(agent.asset_id);
                 agents.push(agent);
             }
             if agents.len() >= self.limit {
@@ -289,14 +291,18 @@ impl PageKey {
     }
 }
 
-/// `id` after `previous`, or `bad-response` when the page goes backwards or repeats an agent.
-fn in_order(previous: Option<u64>, id: u64) -> Result<u64> {
-    match previous {
-        Some(previous) if id <= previous => Err(Error::bad_response(format!(
-            "Qualys returned asset {id} after asset {previous}: the search is not in id order"
-        ))),
-        _ => Ok(id),
-    }
+/// The agents of a page not returned yet, in ascending id order, each once.
+///
+/// No source says Qualys guarantees the order of a page, so the page is sorted rather than
+/// refused; an agent at or before `after` was already returned (a page that repeats one) and
+/// is dropped. Paging itself still relies on `lastId` (see [`next_after`]).
+fn fresh_in_id_order(page: &mut Vec<Agent>, after: Option<u64>) -> std::vec::Drain<'_, Agent> {
+    page.sort_by_key(|agent| agent.asset_id);
+    page.dedup_by_key(|agent| agent.asset_id);
+    let seen = after.map_or(0, |after| {
+        page.partition_point(|agent| agent.asset_id <= after)
+    });
+    page.drain(seen..)
 }
 
 /// Where the next page starts: after `lastId`, which must be past every agent seen.
@@ -565,10 +571,15 @@ mod tests {
     fn a_page_whose_head_promises_more_than_it_holds_abandons_the_early_request() {
         let short = page([1, 2], true).replace("<count>2</count>", "<count>3</count>");
         let mut script = Scripted::new(vec![ok(short), ok(page([3], false))]);
-        let error = run(&mut script, &query()).unwrap_err();
-        assert_eq!(error.kind, ErrorKind::BadResponse);
-        assert_eq!(script.started.len(), 2);
-        assert_eq!(script.sent.len(), 1, "the early request is never read");
+        let found = run(&mut script, &query()).unwrap();
+        assert_eq!(ids(&found), [1, 2, 3]);
+        assert_eq!(
+            script.started.len(),
+            3,
+            "the early request, then the right one"
+        );
+        assert_eq!(script.sent.len(), 2, "the early request is never read");
+        assert_eq!(limit_results(&script.sent[1]), "998");
     }
 
     /// `page`, with `count`, `hasMoreRecords` and `lastId` after `data` instead of before.
@@ -589,9 +600,9 @@ mod tests {
         let found = run(&mut script, &query()).unwrap();
         assert_eq!(ids(&found), [1, 2, 3]);
         assert_eq!(script.started, script.sent);
-        let short =
-            page_with_late_head(&[1, 2], true).replace("<count>2</count>", "<count>3</count>");
-        let mut script = Scripted::new(vec![ok(short), ok(page([3], false))]);
+        let stuck =
+            page_with_late_head(&[1, 2], true).replace("<lastId>2</lastId>", "<lastId>1</lastId>");
+        let mut script = Scripted::new(vec![ok(stuck), ok(page([3], false))]);
         assert!(run(&mut script, &query()).is_err());
         assert_eq!(
             script.started.len(),
@@ -624,15 +635,18 @@ mod tests {
     }
 
     #[test]
-    fn a_page_that_repeats_agents_is_a_bad_response() {
+    fn agents_a_later_page_repeats_are_returned_once() {
         let mut script = Scripted::new(vec![ok(page([1, 2], true)), ok(page([2, 3], false))]);
-        let error = run(&mut script, &query()).unwrap_err();
-        assert_eq!(error.kind, ErrorKind::BadResponse);
-        assert!(
-            error.message.contains("not in id order"),
-            "{}",
-            error.message
-        );
+        let found = run(&mut script, &query()).unwrap();
+        assert_eq!(ids(&found), [1, 2, 3]);
+        assert_eq!(found.next_cursor, None);
+    }
+
+    #[test]
+    fn a_page_out_of_id_order_is_returned_in_ascending_order() {
+        let shuffled = page([3, 1, 2], false).replace("<lastId>2</lastId>", "<lastId>3</lastId>");
+        let mut script = Scripted::new(vec![ok(shuffled)]);
+        assert_eq!(ids(&run(&mut script, &query()).unwrap()), [1, 2, 3]);
     }
 
     #[test]
@@ -646,13 +660,10 @@ mod tests {
     }
 
     #[test]
-    fn a_count_that_disagrees_with_the_page_is_a_bad_response() {
+    fn a_count_that_disagrees_with_the_page_does_not_refuse_its_agents() {
         let wrong = page([1, 2], false).replace("<count>2</count>", "<count>3</count>");
         let mut script = Scripted::new(vec![ok(wrong)]);
-        assert_eq!(
-            run(&mut script, &query()).unwrap_err().kind,
-            ErrorKind::BadResponse
-        );
+        assert_eq!(ids(&run(&mut script, &query()).unwrap()), [1, 2]);
     }
 
     #[test]

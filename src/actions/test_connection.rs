@@ -3,8 +3,10 @@
 //! 1. `about.php` proves credentials and platform and gives versions and rate limits; its
 //!    failure is the action's failure (an authentication failure is never retried).
 //! 2. The Cloud Agent count proves the asset read that `search-agents` needs.
-//! 3. The portal version tells whether the subscription has the Cloud Agent module, which
-//!    `launch-scan` needs; the scan permission itself can only be proven by launching a scan.
+//! 3. `launch-scan` cannot be proven without launching a scan. The line says what is known: the
+//!    account reads Cloud Agent assets (step 2), and the portal version's `CA-VERSION`, which
+//!    is platform-wide (a recording of an evaluation account lists every module), so it is
+//!    reported as the platform's, never as proof that the subscription has Cloud Agent.
 //! 4. `user_list.php` proves the user administration role that `activate-user` needs.
 //!
 //! A check that fails for a reason other than the login becomes a capability with `ok = false`
@@ -51,24 +53,26 @@ fn check_search<T: Transport>(client: &mut QualysClient<T>) -> Result<String> {
     Ok(format!("{count} Cloud Agent assets visible"))
 }
 
-/// The Cloud Agent module, which on-demand scans need.
+/// What is known of the scan permission without launching a scan; ok when nothing found
+/// rules it out.
 fn check_scan<T: Transport>(client: &mut QualysClient<T>, search_ok: bool) -> Result<String> {
     let response = client.send(&portal_version::request())?;
     let version = portal_version::parse_cloud_agent_version(&response.body)?;
-    match (version, search_ok) {
-        (Some(version), true) => Ok(format!(
-            "Cloud Agent module {version} present; the scan permission itself is only checked \
-             when a scan is launched"
-        )),
-        (Some(_), false) => Err(Error::new(
+    if !search_ok {
+        return Err(Error::new(
             ErrorKind::PermissionDenied,
             "the account cannot read Cloud Agent assets, which scans need",
-        )),
-        (None, _) => Err(Error::new(
-            ErrorKind::PermissionDenied,
-            "the subscription has no Cloud Agent module",
-        )),
+        ));
     }
+    let platform = match version {
+        Some(version) => format!("the platform runs Cloud Agent {version}"),
+        None => "the portal lists no Cloud Agent version".to_owned(),
+    };
+    Ok(format!(
+        "not proven: Cloud Agent assets are readable and {platform} (platform-wide, not proof \
+         that this subscription has Cloud Agent); the scan permission is only checked when a \
+         scan is launched"
+    ))
 }
 
 /// The user administration role: read the first page of users.

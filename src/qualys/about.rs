@@ -18,14 +18,28 @@ pub struct About {
     pub web_version: Option<String>,
 }
 
-/// Parses `<ABOUT><API-VERSION><MAJOR/><MINOR/></API-VERSION><WEB-VERSION/>…</ABOUT>`.
+/// Parses `<ABOUT><API-VERSION MAJOR="1" MINOR="4"/><WEB-VERSION/>…</ABOUT>`.
+///
+/// Real answers carry `MAJOR` and `MINOR` as attributes of `API-VERSION` (see
+/// `docs/fidelity.md`); child elements of the same names are read too, and win when both are
+/// there.
 pub fn parse(body: &[u8]) -> Result<About> {
     let mut major = None;
     let mut minor = None;
     let mut web_version = None;
     xml::walk(body, |node| {
-        if let Node::Text { path, text } = node {
-            match path.get(1..).unwrap_or_default() {
+        match node {
+            Node::Open { path, attributes } if xml::is_path(path, &["ABOUT", "API-VERSION"]) => {
+                for (name, value) in attributes {
+                    let value = value.trim().to_owned();
+                    match name.as_str() {
+                        "MAJOR" if !value.is_empty() => major = Some(value),
+                        "MINOR" if !value.is_empty() => minor = Some(value),
+                        _ => {}
+                    }
+                }
+            }
+            Node::Text { path, text } => match path.get(1..).unwrap_or_default() {
                 [version, part] if version == "API-VERSION" && part == "MAJOR" => {
                     major = Some(text)
                 }
@@ -34,7 +48,8 @@ pub fn parse(body: &[u8]) -> Result<About> {
                 }
                 [name] if name == "WEB-VERSION" => web_version = Some(text),
                 _ => {}
-            }
+            },
+            _ => {}
         }
         Ok(Flow::Continue)
     })?;
@@ -61,6 +76,15 @@ mod tests {
         let about = parse(body.as_bytes()).unwrap();
         assert_eq!(about.api_version.as_deref(), Some("2.0"));
         assert_eq!(about.web_version.as_deref(), Some("10.30.1-1"));
+    }
+
+    #[test]
+    fn the_api_version_is_read_from_attributes_as_real_answers_write_it() {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<ABOUT>\n  <API-VERSION \
+                    MAJOR=\"1\" MINOR=\"4\" />\n  <WEB-VERSION>7.10.61-1</WEB-VERSION>\n</ABOUT>";
+        let about = parse(body.as_bytes()).unwrap();
+        assert_eq!(about.api_version.as_deref(), Some("1.4"));
+        assert_eq!(about.web_version.as_deref(), Some("7.10.61-1"));
     }
 
     #[test]

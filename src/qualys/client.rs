@@ -9,18 +9,18 @@
 //!
 //! | failure | read | write |
 //! |---|---|---|
-//! | 409 with 1960 or 1965, or 429 (Qualys did not run the call) | wait, retry | wait, retry |
+//! | a limit code (1920, 1960, 1965) in any body family, a 409 with `X-RateLimit-ToWait-Sec`, or a 429 (Qualys did not run the call) | wait, retry | wait, retry |
 //! | 5xx, connection failure | backoff, retry (up to [`MAX_ATTEMPTS`]) | never |
 //! | 400, 401, 403, 404, anything else | never | never |
 //!
 //! A rate-limit wait is `X-RateLimit-ToWait-Sec` (or `Retry-After`), or a short backoff for
-//! 1960. When the wait does not fit in the time left the call fails with `rate-limited` and
+//! 1920 and 1960. When the wait does not fit in the time left the call fails with `rate-limited` and
 //! `retry-after-secs`, at once: the connector never sleeps past the budget.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use super::errors::{self, CONCURRENCY_LIMIT_CODE};
+use super::errors::{self, BLOCKED_CODE, CONCURRENCY_LIMIT_CODE};
 use super::server::ApiServer;
 use crate::transport::{
     HttpRequest, HttpResponse, Instant, Method, NANOS_PER_MILLI, NANOS_PER_SEC, Transport,
@@ -39,7 +39,8 @@ pub const MAX_ATTEMPTS: u32 = 4;
 /// First backoff after a server or connection error; doubled on each attempt.
 const BACKOFF_BASE_NANOS: u64 = 500 * NANOS_PER_MILLI;
 
-/// Backoff after 1960 (too many concurrent calls) when Qualys gives no wait.
+/// Backoff after 1960 (too many concurrent calls) or 1920 (blocked by other calls) when
+/// Qualys gives no wait.
 const CONCURRENCY_BACKOFF_NANOS: u64 = 2 * NANOS_PER_SEC;
 
 /// Credentials and limits of one action, checked before anything is sent.
@@ -93,7 +94,8 @@ impl Credentials {
 pub enum Effect {
     /// Changes nothing: retried on server and connection errors.
     Read,
-    /// Changes something: retried only when Qualys said it did not run it (1960, 1965, 429).
+    /// Changes something: retried only when Qualys said it did not run it (1920, 1960, 1965,
+    /// a 409 with a wait, 429).
     Write,
 }
 
@@ -297,7 +299,11 @@ fn retry_wait(error: &Error, effect: Effect, attempt: u32) -> Option<u64> {
     match error.kind {
         ErrorKind::RateLimited => Some(match error.retry_after_secs {
             Some(secs) => u64::from(secs) * NANOS_PER_SEC,
-            None if error.qualys_code.as_deref() == Some(CONCURRENCY_LIMIT_CODE) => {
+            None if matches!(
+                error.qualys_code.as_deref(),
+                Some(CONCURRENCY_LIMIT_CODE | BLOCKED_CODE)
+            ) =>
+            {
                 CONCURRENCY_BACKOFF_NANOS
             }
             None => BACKOFF_BASE_NANOS << attempt.min(6),

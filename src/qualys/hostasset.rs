@@ -4,7 +4,7 @@
 //! `Criteria`. Bodies are written with quick-xml's escaping writer, so a value such as
 //! `R&D <lab>` is searched for literally.
 //!
-//! A search answers one page in ascending id order: `count` (records in this page),
+//! A search answers one page, in ascending id order as far as recordings show: `count` (records in this page),
 //! `hasMoreRecords`, `lastId` (the last id of the page, for `id GREATER lastId`) and
 //! `data/HostAsset*`. The search asks only for the fields an [`Agent`] carries
 //! ([`AGENT_FIELDS`]), so assets with long software and vulnerability lists do not bloat the
@@ -193,8 +193,9 @@ pub struct SearchPage {
 /// Parses a search answer, `<ServiceResponse>…<data><HostAsset>…</HostAsset>…</data>`.
 ///
 /// Optional fields may be missing and unknown elements are skipped; a `HostAsset` without a
-/// numeric `id`, a count or id that is not a number, a count other than the number of
-/// `HostAsset`s, or another root element is `bad-response`.
+/// numeric `id`, a count or id that is not a number, or another root element is
+/// `bad-response`. A `count` other than the number of `HostAsset`s is not refused: no source
+/// says Qualys keeps them equal, and the records are what the search returns.
 pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
     let mut page = SearchPage::default();
     let mut asset: Option<AssetFields> = None;
@@ -228,14 +229,6 @@ pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
         return Err(Error::bad_response(
             "the search answer is not a ServiceResponse",
         ));
-    }
-    let sent = page.agents.len();
-    if let Some(count) = page.count
-        && count != sent as u64
-    {
-        return Err(Error::bad_response(format!(
-            "Qualys said the page holds {count} agents but sent {sent}"
-        )));
     }
     Ok(page)
 }

@@ -12,8 +12,15 @@
 //! * `number` 2002, or a MESSAGE about permission or the business unit: `permission-denied`,
 //!   with the role rules ([`ROLE_RULES_HINT`]) as hint;
 //! * a MESSAGE saying the user does not exist: `not-found`;
-//! * `number` 1920 (the user's state: already active, pending activation): `conflict`;
+//! * a MESSAGE about the user's state (already active or inactive, pending activation):
+//!   `conflict`;
 //! * anything else, with or without MESSAGE: `upstream`.
+//!
+//! Numbers that mean the same on every endpoint (1920/1960/1965: a limit, the call did not
+//! run; 2001/2003/2007: the account) never reach these parsers: [`errors::check`] maps them
+//! first, so a limit on `user.php` is waited out and retried like any other.
+//!
+//! [`errors::check`]: super::errors::check
 //!
 //! The action reads the user's state before writing, so a state or existence failure here
 //! means the user changed in between.
@@ -222,7 +229,7 @@ pub fn parse_user_output(body: &[u8]) -> Result<Option<String>> {
     let mut output = UserOutput::default();
     xml::walk(body, |node| {
         match node {
-            Node::Open { path, attributes } if xml::is_path(path, &["USER_OUTPUT", "RETURN"]) => {
+            Node::Open { path, attributes } if is_user_return(path) => {
                 for (name, value) in attributes {
                     match name.as_str() {
                         "status" => output.status = Some(value),
@@ -232,10 +239,11 @@ pub fn parse_user_output(body: &[u8]) -> Result<Option<String>> {
                 }
             }
             Node::Text { path, text }
-                if xml::is_path(path, &["USER_OUTPUT", "RETURN", "MESSAGE"]) =>
+                if path.len() == 3 && is_user_return(&path[..2]) && path[2] == "MESSAGE" =>
             {
                 output.message = Some(text);
             }
+            Node::Text { path, text } if is_user_return(path) => output.message = Some(text),
             _ => {}
         }
         Ok(Flow::Continue)
@@ -253,6 +261,13 @@ pub fn parse_user_output(body: &[u8]) -> Result<Option<String>> {
     }
 }
 
+/// `USER_OUTPUT/RETURN`, or `GENERIC_RETURN/RETURN` (the MSP v1 family, whose text is the
+/// message), so that a SUCCESS in either is read as one.
+fn is_user_return(path: &[String]) -> bool {
+    xml::is_path(path, &["USER_OUTPUT", "RETURN"])
+        || xml::is_path(path, &["GENERIC_RETURN", "RETURN"])
+}
+
 /// A FAILED `user.php` answer as an error (see the module docs), MESSAGE kept verbatim.
 fn user_action_failed(number: Option<String>, message: Option<String>) -> Error {
     let said = message.as_deref().unwrap_or_default().to_ascii_lowercase();
@@ -263,7 +278,10 @@ fn user_action_failed(number: Option<String>, message: Option<String>) -> Error 
         ErrorKind::PermissionDenied
     } else if said.contains("does not exist") {
         ErrorKind::NotFound
-    } else if number.as_deref() == Some("1920") {
+    } else if ["pending", "already", "inactive", "status"]
+        .iter()
+        .any(|word| said.contains(word))
+    {
         ErrorKind::Conflict
     } else {
         ErrorKind::Upstream
@@ -404,6 +422,16 @@ mod tests {
     }
 
     #[test]
+    fn success_in_the_msp_v1_family_is_still_success() {
+        let body = "<GENERIC_RETURN><API name=\"user.php\"/><RETURN status=\"SUCCESS\">\n  \
+                    User acme_im1 has been activated.\n</RETURN></GENERIC_RETURN>";
+        assert_eq!(
+            parse_user_output(body.as_bytes()).unwrap().as_deref(),
+            Some("User acme_im1 has been activated.")
+        );
+    }
+
+    #[test]
     fn success_without_a_message_is_still_success() {
         let body = user_output("<RETURN status=\"SUCCESS\"/>");
         assert_eq!(parse_user_output(body.as_bytes()), Ok(None));
@@ -447,11 +475,11 @@ mod tests {
     #[test]
     fn a_state_failure_is_a_conflict() {
         let error = failure(
-            "<RETURN status=\"FAILED\" number=\"1920\"><MESSAGE>User acme_ep1 is pending \
+            "<RETURN status=\"FAILED\" number=\"1904\"><MESSAGE>User acme_ep1 is pending \
              activation.</MESSAGE></RETURN>",
         );
         assert_eq!(error.kind, ErrorKind::Conflict);
-        assert_eq!(error.qualys_code.as_deref(), Some("1920"));
+        assert_eq!(error.qualys_code.as_deref(), Some("1904"));
     }
 
     #[test]

@@ -230,6 +230,32 @@ async fn ids_written_as_child_elements_are_read_too() {
     assert_eq!(scanned_ids(&harness.sim.launched_scans()), agents);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_that_lists_no_ids_is_accepted_unconfirmed_and_launched_once() {
+    for shape in [ScanIdsShape::CountOnly, ScanIdsShape::NoData] {
+        let harness = Harness::start().await;
+        harness.sim.set_scan_ids_shape(shape);
+        let agents = agent_ids(&harness.sim);
+        let launch = harness
+            .connector
+            .launch_scan(
+                &conn(&accounts::MANAGER),
+                &scan_request(agents.clone(), None),
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{shape:?}: {error:?}"));
+        assert_eq!(launch.accepted_unconfirmed, agents, "{shape:?}");
+        assert!(launch.launched.is_empty() && launch.not_launched.is_empty());
+        assert!(launch.failed_batch.is_none());
+        assert_eq!(requests_to(&harness.sim, SCAN_PATH).len(), 1, "{shape:?}");
+        assert_eq!(
+            scanned_ids(&harness.sim.launched_scans()),
+            agents,
+            "{shape:?}"
+        );
+    }
+}
+
 /// A simulator with `agents` Cloud Agents and nothing else, light enough for big launches.
 async fn agents_only(agents: usize) -> Harness {
     Harness::with_config(SimulatorConfig {

@@ -10,6 +10,7 @@ mod hosts;
 mod launch_scan;
 mod limits;
 mod load;
+mod real_answers;
 mod resilience;
 mod search_agents;
 mod support;

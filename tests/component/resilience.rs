@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use host_harness::simulator::{Fault, FaultRule, SimUser, UserStatus, accounts, scenario};
+use host_harness::simulator::{
+    FailureFamily, Fault, FaultRule, LimitBody, SimUser, UserStatus, accounts, scenario,
+};
 use host_harness::{
     ActionError, AgentPage, AgentQuery, ConnectionReport, ConnectorError, ErrorKind, OutboundPolicy,
 };
@@ -202,6 +204,118 @@ async fn a_write_is_retried_when_qualys_says_it_did_not_run_it() {
     assert!(activation.changed);
     assert_eq!(hits(&harness, "user.php").len(), 2);
     assert_eq!(harness.sim.user(login).unwrap().status, UserStatus::Active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_1920_on_user_php_is_a_limit_so_the_write_is_retried_once_it_may_run() {
+    let harness = Harness::start().await;
+    let login = scenario::INACTIVE_EUROPE_SCANNER;
+    harness.sim.inject(
+        FaultRule::once(Fault::Limit409 {
+            code: 1920,
+            family: LimitBody::UserOutput,
+            wait_secs: None,
+        })
+        .on_path("user.php"),
+    );
+    let activation = harness
+        .connector
+        .activate_user(&conn_with_budget(20_000), login)
+        .await
+        .unwrap();
+    assert!(activation.changed);
+    assert_eq!(hits(&harness, "user.php").len(), 2);
+    assert_eq!(harness.sim.user(login).unwrap().status, UserStatus::Active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_in_any_body_family_is_waited_out_and_retried() {
+    let families = [
+        (LimitBody::GenericReturn, 1965, Some(1)),
+        (LimitBody::SimpleReturn, 1920, None),
+        (LimitBody::Empty, 1965, Some(1)),
+        (LimitBody::Html, 1960, Some(1)),
+        (LimitBody::PlainText, 1965, Some(1)),
+    ];
+    for (family, code, wait_secs) in families {
+        let harness = Harness::start().await;
+        let fault = FaultRule::once(Fault::Limit409 {
+            code,
+            family,
+            wait_secs,
+        })
+        .on_path("about.php");
+        let report = connection_after(&harness, fault, 20_000).await;
+        assert!(report.is_ok(), "{family:?} {code}: {report:?}");
+        assert_eq!(hits(&harness, "about.php").len(), 2, "{family:?} {code}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_without_a_known_body_or_wait_is_not_retried() {
+    let harness = Harness::start().await;
+    let fault = FaultRule::once(Fault::Limit409 {
+        code: 1965,
+        family: LimitBody::Empty,
+        wait_secs: None,
+    })
+    .on_path("about.php");
+    let error = connection_error_after(&harness, fault, 20_000).await;
+    assert_eq!(error.kind, ErrorKind::Upstream);
+    assert_eq!(error.http_status, Some(409));
+    assert_eq!(hits(&harness, "about.php").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_account_is_auth_failed_2001_in_either_msp_family() {
+    for family in [FailureFamily::GenericReturn, FailureFamily::SimpleReturn] {
+        let harness = Harness::start().await;
+        harness.sim.set_msp_failure_family(family);
+        let error = action_error(
+            harness
+                .connector
+                .test_connection(&conn(&accounts::EXPIRED))
+                .await,
+        );
+        assert_eq!(error.kind, ErrorKind::AuthFailed, "{family:?}");
+        assert_eq!(error.qualys_code.as_deref(), Some("2001"), "{family:?}");
+        assert_eq!(error.http_status, Some(200), "{family:?}");
+        assert_eq!(harness.sim.requests().len(), 1, "{family:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activate_user_with_an_expired_account_is_auth_failed_and_writes_nothing() {
+    let harness = Harness::start().await;
+    let error = action_error(
+        harness
+            .connector
+            .activate_user(&conn(&accounts::EXPIRED), scenario::INACTIVE_MANAGER)
+            .await,
+    );
+    assert_eq!(error.kind, ErrorKind::AuthFailed);
+    assert_eq!(error.qualys_code.as_deref(), Some("2001"));
+    assert!(hits(&harness, "user.php").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_refused_for_the_ip_address_is_auth_failed_2007_with_the_ip_hint() {
+    let harness = Harness::start().await;
+    let error = action_error(
+        harness
+            .connector
+            .test_connection(&conn(&accounts::IP_NOT_ALLOWED))
+            .await,
+    );
+    assert_eq!(error.kind, ErrorKind::AuthFailed);
+    assert_eq!(error.qualys_code.as_deref(), Some("2007"));
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|hint| hint.contains("IP address"))
+    );
+    assert_eq!(harness.sim.requests().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 //! | file | what |
 //! |---|---|
 //! | `qualys-connector.wasm` | the component, as `cargo xtask build` writes it |
-//! | `connector.wit` | the WIT package `qualys:connector@0.1.0`, as text |
+//! | `connector.wit` | the WIT package `qualys:connector@0.2.0`, as text |
 //! | `qualys-connector.wit.wasm` | the same package in the binary WIT format (`wasm-tools component wit` reads it) |
 //! | `describe.json` | the component's `describe()` manifest, got by calling the component |
 //! | `SHA256SUMS` | a SHA-256 of each file above, in `sha256sum -c` form |
@@ -113,7 +113,7 @@ mod tests {
             panic!("not a WIT package");
         };
         let package = &resolve.packages[package];
-        assert_eq!(package.name.to_string(), "qualys:connector@0.1.0");
+        assert_eq!(package.name.to_string(), "qualys:connector@0.2.0");
         assert!(package.interfaces.contains_key("actions"));
         assert!(package.worlds.contains_key("connector"));
     }

@@ -15,17 +15,37 @@
 //! The data comes from [`SimulatorConfig::default`] with the seed and the number of agents
 //! given on the command line; the accounts are the fixed ones of
 //! [`host_harness::simulator::accounts`] (e.g. `acme_mg1` / `Mg1-Simulated-2026`).
+//!
+//! `--replay PATH_FRAGMENT=STATUS:FILE` (repeatable) serves a recorded answer: every request
+//! whose path contains `PATH_FRAGMENT` gets HTTP `STATUS` and the bytes of `FILE`, unchanged,
+//! instead of the simulated answer (`Simulator::replay`, for ever). The first `--replay` whose
+//! fragment matches wins. The `Content-Type` follows the file's extension: `.xml`
+//! `text/xml; charset=UTF-8`, `.html`/`.htm` `text/html; charset=UTF-8`, `.txt`
+//! `text/plain; charset=UTF-8`, anything else none. For example:
+//!
+//! ```sh
+//! qualys-simulator --replay about.php=200:recorded/about.xml \
+//!                  --replay search/am/hostasset=409:recorded/limit.txt
+//! ```
 
 use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use clap::Parser;
-use host_harness::simulator::{Simulator, SimulatorConfig};
+use host_harness::simulator::{CannedAnswer, Simulator, SimulatorConfig};
 
 /// Starts the Qualys simulator on loopback and prints its origin.
 #[derive(Debug, Parser)]
 #[command(name = "qualys-simulator", version, about)]
 struct Args {
+    /// Serve a recorded answer, byte for byte, to every request whose path contains
+    /// PATH_FRAGMENT: HTTP STATUS and the bytes of FILE (repeatable; the first match wins).
+    /// Content-Type from the extension: .xml text/xml, .html/.htm text/html, .txt text/plain,
+    /// otherwise none. Example: --replay about.php=200:recorded/about.xml
+    #[arg(long, value_name = "PATH_FRAGMENT=STATUS:FILE")]
+    replay: Vec<ReplaySpec>,
     /// Number of Cloud Agent assets to generate.
     #[arg(long, default_value_t = SimulatorConfig::default().agents)]
     agents: usize,
@@ -55,11 +75,84 @@ fn serve(args: &Args) -> std::io::Result<()> {
         agents: args.agents,
         ..SimulatorConfig::default()
     };
+    let answers = args
+        .replay
+        .iter()
+        .map(|spec| {
+            spec.answer()
+                .map(|answer| (spec.path_fragment.as_str(), answer))
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
     let simulator = Simulator::start_blocking_on(config, args.port)?;
+    for (path_fragment, answer) in answers {
+        simulator.replay(path_fragment, answer, usize::MAX);
+    }
     announce(&simulator.origin())?;
     wait_for_the_end()?;
     drop(simulator);
     Ok(())
+}
+
+/// One `--replay PATH_FRAGMENT=STATUS:FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ReplaySpec {
+    /// Requests whose path contains this get the answer.
+    path_fragment: String,
+    /// The HTTP status.
+    status: u16,
+    /// The body, served unchanged.
+    file: PathBuf,
+}
+
+impl FromStr for ReplaySpec {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ReplaySpec, String> {
+        let usage = || format!("expected PATH_FRAGMENT=STATUS:FILE, got `{text}`");
+        let (path_fragment, rest) = text.split_once('=').ok_or_else(usage)?;
+        let (status, file) = rest.split_once(':').ok_or_else(usage)?;
+        let status: u16 = status
+            .parse()
+            .ok()
+            .filter(|status| (100..=999).contains(status))
+            .ok_or_else(|| format!("`{status}` is not an HTTP status (in `{text}`)"))?;
+        if path_fragment.is_empty() || file.is_empty() {
+            return Err(usage());
+        }
+        Ok(ReplaySpec {
+            path_fragment: path_fragment.to_owned(),
+            status,
+            file: PathBuf::from(file),
+        })
+    }
+}
+
+impl ReplaySpec {
+    /// Reads the file into the answer to serve.
+    fn answer(&self) -> std::io::Result<CannedAnswer> {
+        let body = std::fs::read(&self.file).map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!("--replay {}: {error}", self.file.display()),
+            )
+        })?;
+        let answer = CannedAnswer::new(self.status, body);
+        Ok(match content_type_of(&self.file) {
+            Some(content_type) => answer.with_header("Content-Type", content_type),
+            None => answer,
+        })
+    }
+}
+
+/// The `Content-Type` a replayed file is served with, from its extension.
+fn content_type_of(file: &Path) -> Option<&'static str> {
+    let extension = file.extension()?.to_str()?.to_ascii_lowercase();
+    match extension.as_str() {
+        "xml" => Some("text/xml; charset=UTF-8"),
+        "html" | "htm" => Some("text/html; charset=UTF-8"),
+        "txt" => Some("text/plain; charset=UTF-8"),
+        _ => None,
+    }
 }
 
 /// Prints the origin on its own line and flushes, so that a parent reading one line gets it.
@@ -81,4 +174,47 @@ fn wait_for_the_end() -> std::io::Result<()> {
     let mut stdin = stdin.lock();
     while stdin.read(&mut sink)? > 0 {}
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_spec_splits_fragment_status_and_file() {
+        let spec: ReplaySpec = "about.php=200:C:/recorded/about.xml"
+            .parse()
+            .expect("valid");
+        assert_eq!(spec.path_fragment, "about.php");
+        assert_eq!(spec.status, 200);
+        assert_eq!(spec.file, PathBuf::from("C:/recorded/about.xml"));
+    }
+
+    #[test]
+    fn replay_spec_rejects_missing_parts_and_bad_statuses() {
+        for bad in [
+            "about.php",
+            "about.php=200",
+            "=200:x.xml",
+            "about.php=200:",
+            "about.php=abc:x.xml",
+            "about.php=42:x.xml",
+        ] {
+            assert!(bad.parse::<ReplaySpec>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn replayed_content_type_follows_the_extension() {
+        assert_eq!(
+            content_type_of(Path::new("a/about.XML")),
+            Some("text/xml; charset=UTF-8")
+        );
+        assert_eq!(
+            content_type_of(Path::new("page.htm")),
+            Some("text/html; charset=UTF-8")
+        );
+        assert_eq!(content_type_of(Path::new("body.bin")), None);
+        assert_eq!(content_type_of(Path::new("noextension")), None);
+    }
 }

@@ -1,9 +1,12 @@
 //! The two "who are you" endpoints: `GET /msp/about.php` and `GET /qps/rest/portal/version`.
 //!
+//! `API-VERSION` carries the version as **attributes**, as real Qualys does (the answer quoted in
+//! the paragbaxi/qualysapi README: `<API-VERSION MAJOR="1" MINOR="4" />`):
+//!
 //! ```xml
 //! <!DOCTYPE ABOUT SYSTEM "https://qualysapi.qualys.com/about.dtd">
 //! <ABOUT>
-//!   <API-VERSION><MAJOR>2</MAJOR><MINOR>0</MINOR></API-VERSION>
+//!   <API-VERSION MAJOR="2" MINOR="0"/>
 //!   <WEB-VERSION>10.30.1-1</WEB-VERSION>
 //!   <SCANNER-VERSION>13.5.35-1</SCANNER-VERSION>
 //!   <VULNSIGS-VERSION>2.6.120-2</VULNSIGS-VERSION>
@@ -34,10 +37,7 @@ pub(crate) const WEB_VERSION: &str = "10.30.1-1";
 pub(crate) fn about() -> Reply {
     let mut doc = XmlDoc::new(Layout::Indented, Some(ABOUT_DOCTYPE));
     doc.open("ABOUT");
-    doc.open("API-VERSION");
-    doc.leaf("MAJOR", "2");
-    doc.leaf("MINOR", "0");
-    doc.close("API-VERSION");
+    doc.empty_with("API-VERSION", &[("MAJOR", "2"), ("MINOR", "0")]);
     doc.leaf("WEB-VERSION", WEB_VERSION);
     doc.leaf("SCANNER-VERSION", "13.5.35-1");
     doc.leaf("VULNSIGS-VERSION", "2.6.120-2");

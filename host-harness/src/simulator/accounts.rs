@@ -11,9 +11,39 @@
 //! | [`UNIT_MANAGER`] | `acme_um1` | Unit Manager | Europe | user list and user.php limited to Europe |
 //! | [`READER`] | `acme_rd1` | Reader | Unassigned | may search/count; no user list, no user.php, no scans |
 //! | [`SPECIAL_PASSWORD_MANAGER`] | `acme_sp1` | Manager | Unassigned | password with `:`, `@`, `&`, `<`, non-ASCII |
-//! | [`EXPIRED`] | `acme_ex1` | Manager | Unassigned | every call: HTTP 200 `SIMPLE_RETURN` CODE 2001 |
-//! | [`REGISTRATION_INCOMPLETE`] | `acme_nr1` | Manager | Unassigned | every call: HTTP 200 `SIMPLE_RETURN` CODE 2003 |
+//! | [`EXPIRED`] | `acme_ex1` | Manager | Unassigned | every call refused, number/CODE 2001 (see below) |
+//! | [`REGISTRATION_INCOMPLETE`] | `acme_nr1` | Manager | Unassigned | every call refused, number/CODE 2003 |
 //! | [`NO_API_ACCESS`] | `acme_na1` | Manager | Unassigned | every `/qps/` call: `UNAUTHORIZED`; `/msp/` works |
+//! | [`IP_NOT_ALLOWED`] | `acme_ip1` | Manager | Unassigned | every call refused, number/CODE 2007 (caller's IP not allowed) |
+//!
+//! # How the refused accounts are answered
+//!
+//! [`EXPIRED`], [`REGISTRATION_INCOMPLETE`] and [`IP_NOT_ALLOWED`] are refused after their
+//! password checks, always with HTTP 200, in the shape of the API family:
+//!
+//! * `/msp/` (the old v1 APIs): `GENERIC_RETURN` with `RETURN status="FAILED" number="N"`, its
+//!   text on a line of its own (recorded answer of an expired account, keydra tests):
+//!
+//!   ```xml
+//!   <?xml version="1.0" encoding="UTF-8" ?>
+//!   <!DOCTYPE GENERIC_RETURN SYSTEM "https://qualysapi.qualys.com/generic_return.dtd">
+//!   <GENERIC_RETURN>
+//!     <API name="about.php" username="acme_ex1" at="2026-11-01T00:00:00Z" />
+//!     <RETURN status="FAILED" number="2001">
+//!         Account Expired
+//!     </RETURN>
+//!   </GENERIC_RETURN>
+//!   ```
+//!
+//!   `API@name` is the file name of the endpoint called. A test that wants the other family on
+//!   `/msp/` calls `Simulator::set_msp_failure_family(FailureFamily::SimpleReturn)`.
+//! * `/qps/` (and, on real Qualys, `/api/2.0/fo/`, which the simulator does not serve):
+//!   `SIMPLE_RETURN` with `CODE` N and a padded `TEXT`.
+//!
+//! The texts: 2001 `Account Expired` (recorded) on `/msp/`, `Your account has expired. …` in
+//! `SIMPLE_RETURN`; 2003 `Registration must be completed before API requests will be
+//! processed.`; 2007 `Login failed: Your IP address is not allowed to access this account.`
+//! Only the 2001 `GENERIC_RETURN` text is recorded; **the other wordings are unverified**.
 //!
 //! Basic credentials are decoded the way Qualys does: base64 of `login:password`, split at the
 //! **first** colon (so the password may contain colons), decoded as UTF-8.
@@ -87,6 +117,33 @@ pub enum AccountState {
     RegistrationIncomplete,
     /// No Cloud Agent / asset-management API access: every `/qps/` call answers `UNAUTHORIZED`.
     NoQpsAccess,
+    /// Logins from the caller's IP address are not allowed: every call answers number/CODE 2007
+    /// with HTTP 200 (`GENERIC_RETURN` on `/msp/`, `SIMPLE_RETURN` on `/qps/`).
+    IpNotAllowed,
+}
+
+impl AccountState {
+    /// The Qualys failure number every call of such an account gets (2001, 2003, 2007), `None`
+    /// for accounts whose calls are not all refused.
+    pub fn refusal_number(self) -> Option<u32> {
+        match self {
+            AccountState::Expired => Some(2001),
+            AccountState::RegistrationIncomplete => Some(2003),
+            AccountState::IpNotAllowed => Some(2007),
+            AccountState::Normal | AccountState::NoQpsAccess => None,
+        }
+    }
+}
+
+/// Which document an `/msp/` call of a refused account (2001, 2003, 2007) gets; see the module
+/// docs. `/qps/` calls always get `SIMPLE_RETURN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FailureFamily {
+    /// `GENERIC_RETURN/RETURN status="FAILED" number="N"`, what real Qualys answers (default).
+    #[default]
+    GenericReturn,
+    /// `SIMPLE_RETURN/RESPONSE/CODE` N, the shape of the v2 APIs.
+    SimpleReturn,
 }
 
 /// A fixed account of the simulated subscription: credentials, role and quirks.
@@ -154,6 +211,8 @@ pub const EXPIRED_PASSWORD: &str = "Ex1-Simulated-2026";
 pub const REGISTRATION_INCOMPLETE_PASSWORD: &str = "Nr1-Simulated-2026";
 /// Password of [`NO_API_ACCESS`].
 pub const NO_API_ACCESS_PASSWORD: &str = "Na1-Simulated-2026";
+/// Password of [`IP_NOT_ALLOWED`].
+pub const IP_NOT_ALLOWED_PASSWORD: &str = "Ip1-Simulated-2026";
 
 /// `acme_mg1`: Manager, business unit Unassigned.
 pub const MANAGER: Account = normal("acme_mg1", MANAGER_PASSWORD, Role::Manager, UNASSIGNED);
@@ -189,8 +248,16 @@ pub const NO_API_ACCESS: Account = manager_with_state(
     AccountState::NoQpsAccess,
 );
 
+/// `acme_ip1`: Manager whose logins are refused for the caller's IP address (2007 on every
+/// call).
+pub const IP_NOT_ALLOWED: Account = manager_with_state(
+    "acme_ip1",
+    IP_NOT_ALLOWED_PASSWORD,
+    AccountState::IpNotAllowed,
+);
+
 /// Every fixed account.
-pub const ALL: [Account; 8] = [
+pub const ALL: [Account; 9] = [
     MANAGER,
     ADMINISTRATOR,
     UNIT_MANAGER,
@@ -199,6 +266,7 @@ pub const ALL: [Account; 8] = [
     EXPIRED,
     REGISTRATION_INCOMPLETE,
     NO_API_ACCESS,
+    IP_NOT_ALLOWED,
 ];
 
 /// The fixed account with this login.

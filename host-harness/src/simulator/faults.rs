@@ -9,7 +9,9 @@
 //! | [`Fault::Status`] | that status, small HTML page | no |
 //! | [`Fault::Html`] | 200, HTML maintenance / login page | no |
 //! | [`Fault::MalformedXml`] | 200, XML-looking body that does not parse | no |
+//! | [`Fault::Verbatim`] | exactly the [`CannedAnswer`]'s status, headers and bytes (replay of a recorded answer) | no |
 //! | [`Fault::RateLimited`] | 409, `SIMPLE_RETURN` with the code, `X-RateLimit-ToWait-Sec` when given | no |
+//! | [`Fault::Limit409`] | 409, the code in the [`LimitBody`] chosen, `X-RateLimit-ToWait-Sec` when given | no |
 //! | [`Fault::TooManyRequests`] | 429, small HTML page | no |
 //! | [`Fault::DropConnection`] | connection closed without an answer | no |
 //! | [`Fault::ServiceError`] | that status, `ServiceResponse` with the code and message | no |
@@ -21,6 +23,23 @@
 //!
 //! "Endpoint runs" matters for writes: a truncated or stalled answer to `user.php` or a scan
 //! launch still changed the state, as a real lost answer would have.
+//!
+//! # Replaying recorded answers
+//!
+//! [`Fault::Verbatim`] answers with a [`CannedAnswer`] byte for byte: a test pastes a recorded
+//! Qualys answer (leading whitespace, CRLF line ends, non-UTF-8 bytes and all) and proves the
+//! connector reads it. `Simulator::replay("about.php", answer, 1)` is the short form of
+//! `inject(FaultRule::times(1, Fault::Verbatim(answer)).on_path("about.php"))`.
+//!
+//! # The 409 family
+//!
+//! Qualys refuses a call over a limit with HTTP 409; the code says which limit (1920: another
+//! instance of the API is running; 1960: too many concurrent calls; 1965: too many calls in
+//! the window) and the document carrying it depends on the API. [`Fault::Limit409`] picks all
+//! three: the code, the [`LimitBody`] and the wait. The texts, by code: 1965 `This API cannot be
+//! run again for another N seconds.` (N the wait, when given), 1960 `This API cannot be run
+//! again until 2 currently running instances have finished.`, 1920 `This API cannot be run
+//! again until the currently running instance has finished.` (1920's wording is unverified).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -29,9 +48,14 @@ use http::StatusCode;
 use http::header::HeaderName;
 
 use super::lock;
-use super::ratelimit::{CONCURRENCY_LIMIT_CODE, RATE_LIMIT_CODE, limit_refusal};
-use super::reply::{Delivery, QPS_XML, Reply};
-use super::xml::{HOSTASSET_SCHEMA, service_error};
+use super::log::RecordedRequest;
+use super::ratelimit::{
+    CONCURRENCY_LIMIT_CODE, CONCURRENT_INSTANCE_CODE, RATE_LIMIT_CODE, limit_refusal,
+};
+use super::reply::{Delivery, PLAIN_TEXT, QPS_XML, Reply};
+use super::server::api_file_name;
+use super::users::failed_user_output;
+use super::xml::{HOSTASSET_SCHEMA, generic_return, service_error};
 
 /// One way for a request to go wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +80,27 @@ pub enum Fault {
         stall: Duration,
     },
     /// Answer 409 with a `SIMPLE_RETURN` carrying `code` (1960 or 1965), and
-    /// `X-RateLimit-ToWait-Sec` when `wait_secs` is given.
+    /// `X-RateLimit-ToWait-Sec` when `wait_secs` is given. The same as [`Fault::Limit409`]
+    /// with [`LimitBody::SimpleReturn`].
     RateLimited {
         /// The `SIMPLE_RETURN` code.
         code: u32,
         /// Seconds to wait, sent as `X-RateLimit-ToWait-Sec` (and in the 1965 text).
         wait_secs: Option<u32>,
     },
+    /// Answer 409 for a limit reached, in the document `family` chooses (see [`LimitBody`]),
+    /// e.g. `Fault::Limit409 { code: 1965, family: LimitBody::GenericReturn, wait_secs: None }`.
+    Limit409 {
+        /// The Qualys code: 1920, 1960 or 1965 (any number is written as given).
+        code: u32,
+        /// What the body is.
+        family: LimitBody,
+        /// Seconds to wait: sent as `X-RateLimit-ToWait-Sec`, in the 1965 text and (in
+        /// `SIMPLE_RETURN`) as `ITEM_LIST/ITEM` `SECONDS_TO_WAIT`. `None`: no header at all.
+        wait_secs: Option<u32>,
+    },
+    /// Answer exactly this recorded answer (see [`CannedAnswer`]); the endpoint does not run.
+    Verbatim(CannedAnswer),
     /// Answer 429 Too Many Requests (what Qualys gateway APIs do), small HTML body.
     TooManyRequests,
     /// The next `user.php` answer that is FAILED omits `MESSAGE`. Consumed only by such an
@@ -87,6 +125,88 @@ pub enum Fault {
         bytes: usize,
     },
 }
+
+/// The body of a [`Fault::Limit409`] answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LimitBody {
+    /// `SIMPLE_RETURN/RESPONSE/{DATETIME,CODE,TEXT[,ITEM_LIST]}` (the v2 APIs), text/xml.
+    SimpleReturn,
+    /// `GENERIC_RETURN` with `API name="<file name of the path>" username="<login>"` and
+    /// `RETURN status="FAILED" number="<code>"` holding the padded text (the v1 `/msp/` APIs),
+    /// text/xml.
+    GenericReturn,
+    /// `USER_OUTPUT` with `API name="<file name of the path>"` and
+    /// `RETURN status="FAILED" number="<code>"><MESSAGE>text</MESSAGE>` (how `user.php`
+    /// reports failures), text/xml.
+    UserOutput,
+    /// No body and no `Content-Type` (`Content-Length: 0`).
+    Empty,
+    /// A small HTML page (a gateway's), `text/html`.
+    Html,
+    /// The text alone, `text/plain`.
+    PlainText,
+}
+
+/// A recorded answer, replayed by [`Fault::Verbatim`] or `Simulator::replay`.
+///
+/// The status is sent as given (use a real status, 200..=599; one `http` rejects answers 500),
+/// the body byte for byte, and the headers in order, names lower-cased by the HTTP server.
+/// Headers that frame the message (`Content-Length`, `Transfer-Encoding`, `Connection`,
+/// `Keep-Alive`) are left out: the server writes its own `Content-Length` for the body, and a
+/// `Date`. No `Content-Type` is added: the answer has one only when `headers` has one. A header
+/// whose name or value HTTP cannot carry is left out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CannedAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers, `(name, value)`, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, byte for byte.
+    pub body: Vec<u8>,
+}
+
+impl CannedAnswer {
+    /// An answer with this status and body and no headers yet.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> CannedAnswer {
+        CannedAnswer {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header (after the ones already there).
+    pub fn with_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> CannedAnswer {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The reply the server sends for it.
+    fn to_reply(&self) -> Reply {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = self
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
+                (!FRAMING_HEADERS.contains(&name.as_str())).then(|| (name, value.clone()))
+            })
+            .collect();
+        Reply::bare(status, headers, self.body.clone())
+    }
+}
+
+/// Headers of a canned answer the server writes itself (lower case, as `HeaderName` keeps them).
+const FRAMING_HEADERS: [&str; 4] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+];
 
 /// A fault and which requests it hits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,15 +315,21 @@ pub(crate) enum FaultEffect {
     Deliver(Delivery),
 }
 
-/// Turns a fault into what the server must do.
-pub(crate) fn effect_of(fault: Fault) -> FaultEffect {
+/// Turns a fault hitting `request` into what the server must do.
+pub(crate) fn effect_of(fault: Fault, request: &RecordedRequest) -> FaultEffect {
     match fault {
         Fault::Status(code) => FaultEffect::Replace(status_page(code)),
         Fault::Html => FaultEffect::Replace(maintenance_page()),
         Fault::MalformedXml => FaultEffect::Replace(malformed_xml()),
         Fault::RateLimited { code, wait_secs } => {
-            FaultEffect::Replace(rate_limited(code, wait_secs))
+            FaultEffect::Replace(limit_409(code, LimitBody::SimpleReturn, wait_secs, request))
         }
+        Fault::Limit409 {
+            code,
+            family,
+            wait_secs,
+        } => FaultEffect::Replace(limit_409(code, family, wait_secs, request)),
+        Fault::Verbatim(answer) => FaultEffect::Replace(answer.to_reply()),
         Fault::TooManyRequests => FaultEffect::Replace(Reply::html_page(
             StatusCode::TOO_MANY_REQUESTS,
             "429 Too Many Requests",
@@ -280,8 +406,9 @@ fn malformed_xml() -> Reply {
     Reply::new(StatusCode::OK, QPS_XML, MALFORMED_XML.as_bytes().to_vec())
 }
 
-fn rate_limited(code: u32, wait_secs: Option<u32>) -> Reply {
-    let text = match (code, wait_secs) {
+/// The text of a limit refusal with this code.
+fn limit_text(code: u32, wait_secs: Option<u32>) -> String {
+    match (code, wait_secs) {
         (RATE_LIMIT_CODE, Some(wait)) => {
             format!("This API cannot be run again for another {wait} seconds.")
         }
@@ -290,9 +417,35 @@ fn rate_limited(code: u32, wait_secs: Option<u32>) -> Reply {
             "This API cannot be run again until 2 currently running instances have finished."
                 .to_owned()
         }
+        (CONCURRENT_INSTANCE_CODE, _) => {
+            "This API cannot be run again until the currently running instance has finished."
+                .to_owned()
+        }
         _ => "This API cannot be run right now.".to_owned(),
-    };
-    let reply = limit_refusal(code, &text, wait_secs);
+    }
+}
+
+/// The 409 of [`Fault::Limit409`] (and of [`Fault::RateLimited`], in `SIMPLE_RETURN`).
+fn limit_409(
+    code: u32,
+    family: LimitBody,
+    wait_secs: Option<u32>,
+    request: &RecordedRequest,
+) -> Reply {
+    let text = limit_text(code, wait_secs);
+    let login = request.basic_login().unwrap_or_default();
+    let api_name = api_file_name(&request.path);
+    let reply = match family {
+        LimitBody::SimpleReturn => limit_refusal(code, &text, wait_secs),
+        LimitBody::GenericReturn => {
+            Reply::msp_xml(generic_return(api_name, &login, Some(code), &text))
+        }
+        LimitBody::UserOutput => Reply::msp_xml(failed_user_output(api_name, &login, code, &text)),
+        LimitBody::Empty => Reply::bare(StatusCode::OK, Vec::new(), Vec::new()),
+        LimitBody::Html => Reply::html_page(StatusCode::OK, "409 Conflict", &text),
+        LimitBody::PlainText => Reply::new(StatusCode::OK, PLAIN_TEXT, text.into_bytes()),
+    }
+    .with_status(StatusCode::CONFLICT);
     match wait_secs {
         Some(wait) => reply.with_header(
             HeaderName::from_static("x-ratelimit-towait-sec"),
@@ -425,6 +578,196 @@ mod tests {
         assert_eq!(second.status, 409);
         assert_eq!(second.first("CODE").as_deref(), Some("1960"));
         assert_eq!(second.header("x-ratelimit-towait-sec"), None);
+    }
+
+    fn limit(code: u32, family: LimitBody, wait_secs: Option<u32>) -> Fault {
+        Fault::Limit409 {
+            code,
+            family,
+            wait_secs,
+        }
+    }
+
+    #[tokio::test]
+    async fn limit_409_generic_return_carries_the_code_as_return_number() {
+        let sim = small_simulator().await;
+        sim.inject(limit(1920, LimitBody::GenericReturn, None));
+        let response = about(&sim).await.expect("answer");
+        assert_eq!(response.status, 409);
+        let text = response.text();
+        assert!(text.contains("<!DOCTYPE GENERIC_RETURN"), "{text}");
+        assert!(
+            text.contains(r#"<API name="about.php" username="acme_mg1""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"<RETURN status="FAILED" number="1920">"#),
+            "{text}"
+        );
+        let message = response.first("RETURN").expect("text");
+        assert!(message.starts_with('\n'), "padded: {message:?}");
+        assert!(message.trim().starts_with("This API cannot be run again"));
+        assert_eq!(response.header("x-ratelimit-towait-sec"), None);
+    }
+
+    #[tokio::test]
+    async fn limit_409_user_output_answers_user_php_with_a_failed_return() {
+        let sim = small_simulator().await;
+        sim.inject(
+            FaultRule::once(limit(1920, LimitBody::UserOutput, Some(30))).on_path("user.php"),
+        );
+        let response = TestRequest::post("/msp/user.php?action=activate&login=acme_im1")
+            .auth(&MANAGER)
+            .send(sim.addr())
+            .await
+            .expect("answer");
+        assert_eq!(response.status, 409);
+        let text = response.text();
+        assert!(text.contains("<!DOCTYPE USER_OUTPUT"), "{text}");
+        assert!(text.contains(r#"<API name="user.php" username="acme_mg1""#));
+        assert!(text.contains(r#"<RETURN status="FAILED" number="1920">"#));
+        assert!(response.first("MESSAGE").is_some());
+        assert_eq!(response.header("x-ratelimit-towait-sec"), Some("30"));
+    }
+
+    #[tokio::test]
+    async fn limit_409_without_xml_body_is_empty_html_or_text() {
+        let sim = small_simulator().await;
+        sim.inject(limit(1965, LimitBody::Empty, Some(12)));
+        sim.inject(limit(1965, LimitBody::Html, None));
+        sim.inject(limit(1960, LimitBody::PlainText, None));
+        let empty = search(&sim).await;
+        assert_eq!(empty.status, 409);
+        assert!(empty.body.is_empty());
+        assert_eq!(empty.header("content-type"), None);
+        assert_eq!(empty.header("content-length"), Some("0"));
+        assert_eq!(empty.header("x-ratelimit-towait-sec"), Some("12"));
+        let html = search(&sim).await;
+        assert_eq!(html.status, 409);
+        assert!(
+            html.header("content-type")
+                .is_some_and(|t| t.starts_with("text/html"))
+        );
+        assert!(html.text().starts_with("<!DOCTYPE html>"));
+        let plain = search(&sim).await;
+        assert_eq!(plain.status, 409);
+        assert!(
+            plain
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("text/plain"))
+        );
+        assert!(plain.text().contains("2 currently running instances"));
+        assert_eq!(plain.header("x-ratelimit-towait-sec"), None);
+    }
+
+    #[tokio::test]
+    async fn limit_409_simple_return_matches_rate_limited() {
+        let sim = small_simulator().await;
+        sim.inject(Fault::RateLimited {
+            code: 1965,
+            wait_secs: Some(9),
+        });
+        sim.inject(limit(1965, LimitBody::SimpleReturn, Some(9)));
+        let old = about(&sim).await.expect("answer");
+        let new = about(&sim).await.expect("answer");
+        assert_eq!(old.status, 409);
+        assert_eq!(old.body, new.body);
+        assert_eq!(new.first("VALUE").as_deref(), Some("9"));
+        assert_eq!(new.header("x-ratelimit-towait-sec"), Some("9"));
+    }
+
+    /// Leading whitespace, CRLF line ends and bytes that are not UTF-8 (Latin-1 `é`, a lone
+    /// continuation byte).
+    const RECORDED: &[u8] = b"\r\n  <?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\r\n\
+<ABOUT>\r\n  <WEB-VERSION>caf\xe9 \x80</WEB-VERSION>\r\n</ABOUT>\r\n";
+
+    #[tokio::test]
+    async fn verbatim_replays_status_headers_and_bytes_unchanged() {
+        let sim = small_simulator().await;
+        sim.replay(
+            "about.php",
+            CannedAnswer::new(203, RECORDED)
+                .with_header("Content-Type", "text/xml;charset=ISO-8859-1")
+                .with_header("X-Powered-By", "Recorded  value")
+                .with_header("Set-Cookie", "a=1")
+                .with_header("Set-Cookie", "b=2")
+                .with_header("Content-Length", "99999")
+                .with_header("Transfer-Encoding", "chunked"),
+            1,
+        );
+        let replayed = about(&sim).await.expect("answer");
+        assert_eq!(replayed.status, 203);
+        assert_eq!(replayed.body, RECORDED);
+        assert_eq!(
+            replayed.header("content-type"),
+            Some("text/xml;charset=ISO-8859-1"),
+            "the canned Content-Type wins"
+        );
+        let content_types = replayed
+            .headers
+            .iter()
+            .filter(|(name, _)| name == "content-type")
+            .count();
+        assert_eq!(content_types, 1);
+        assert_eq!(replayed.header("x-powered-by"), Some("Recorded  value"));
+        let cookies: Vec<&str> = replayed
+            .headers
+            .iter()
+            .filter(|(name, _)| name == "set-cookie")
+            .map(|(_, value)| value.as_str())
+            .collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        assert_eq!(
+            replayed.header("content-length"),
+            Some(RECORDED.len().to_string().as_str()),
+            "the server frames the body itself"
+        );
+        assert_eq!(replayed.header("transfer-encoding"), None);
+        assert!(
+            replayed.header("x-ratelimit-limit").is_none(),
+            "no endpoint ran"
+        );
+        let normal = about(&sim).await.expect("answer");
+        assert_eq!(normal.status, 200, "used up after one request");
+    }
+
+    #[tokio::test]
+    async fn verbatim_without_content_type_sends_none() {
+        let sim = small_simulator().await;
+        sim.inject(
+            FaultRule::times(
+                2,
+                Fault::Verbatim(CannedAnswer::new(200, "  Bad Login\r\n")),
+            )
+            .on_path("search/am"),
+        );
+        for _ in 0..2 {
+            let replayed = search(&sim).await;
+            assert_eq!(replayed.status, 200);
+            assert_eq!(replayed.body, b"  Bad Login\r\n");
+            assert_eq!(replayed.header("content-type"), None);
+        }
+        assert_eq!(
+            search(&sim).await.first("responseCode").as_deref(),
+            Some("SUCCESS")
+        );
+    }
+
+    #[tokio::test]
+    async fn verbatim_replaces_a_write_without_running_it() {
+        let sim = small_simulator().await;
+        let agent = sim.dataset().agents().next().map(|a| a.id).expect("agent");
+        sim.replay("ods/ca/agentasset", CannedAnswer::new(500, Vec::new()), 1);
+        let response = TestRequest::post(&format!(
+            "/qps/rest/1.0/ods/ca/agentasset/{agent}?scan=Inventory_Scan"
+        ))
+        .auth(&MANAGER)
+        .send(sim.addr())
+        .await
+        .expect("answer");
+        assert_eq!(response.status, 500);
+        assert!(response.body.is_empty());
+        assert!(sim.launched_scans().is_empty());
     }
 
     #[tokio::test]

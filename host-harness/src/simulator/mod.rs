@@ -4,7 +4,9 @@
 //! port and answers the handful of Qualys endpoints the connector uses, shaped the way Qualys
 //! shapes them: an XML declaration, a `<!DOCTYPE …>` line on `/msp/` answers, a trailing
 //! `<!-- … -->` comment after the root element, errors hidden inside HTTP 200 answers, lists of one
-//! rendered as a single element. Everything is derived from a seed, so two simulators built from
+//! rendered as a single element, messages padded with line breaks and spaces. Where a public
+//! recording of a real answer exists the simulator copies it (cited below); a recorded answer
+//! can also be replayed as is ([`Fault::Verbatim`], [`Simulator::replay`]). Everything is derived from a seed, so two simulators built from
 //! the same [`SimulatorConfig`] hold the same assets and users.
 //!
 //! # A first session
@@ -49,18 +51,28 @@
 //!
 //! | endpoint | answer |
 //! |---|---|
-//! | `GET\|POST /msp/about.php` | `ABOUT` (API-VERSION, WEB-VERSION, SCANNER-VERSION, VULNSIGS-VERSION) |
+//! | `GET\|POST /msp/about.php` | `ABOUT` (`<API-VERSION MAJOR="2" MINOR="0"/>`, WEB-VERSION, SCANNER-VERSION, VULNSIGS-VERSION) |
 //! | `GET\|POST /msp/user_list.php` | `USER_LIST_OUTPUT/USER_LIST/USER*`, paged by 1000 (see below) |
 //! | `GET\|POST /msp/user.php` | `USER_OUTPUT/RETURN@status` SUCCESS or FAILED, always HTTP 200 |
 //! | `GET /qps/rest/portal/version` | `ServiceResponse/data/Portal-Version` |
 //! | `POST /qps/rest/2.0/count/am/hostasset` | `ServiceResponse/count` |
 //! | `POST /qps/rest/2.0/search/am/hostasset` | `ServiceResponse/{count,hasMoreRecords,lastId,data/HostAsset*}` |
-//! | `POST /qps/rest/1.0/ods/ca/agentasset[/<id>]` | `ServiceResponse/data/SingleModuleResponse/{assetIds,count}` |
+//! | `POST /qps/rest/1.0/ods/ca/agentasset[/<id>]` | `ServiceResponse/data/SingleModuleResponse/{assetIds,count}` (or less, see [`ScanIdsShape`]) |
 //!
 //! `/msp/` answers are indented, carry a DOCTYPE and `Content-Type: text/xml; charset=UTF-8`;
-//! `/qps/` answers are compact, have no DOCTYPE and `Content-Type: application/xml`. All XML
-//! answers end with the confidentiality comment after the root element. Text in `CONTACT_INFO`
-//! and `EXTERNAL_ID` of user lists is written as CDATA, as Qualys does.
+//! `/qps/` answers are compact, have no DOCTYPE and `Content-Type: application/xml`. XML
+//! answers end with the confidentiality comment after the root element, except
+//! `GENERIC_RETURN`, which is written exactly as recorded (declaration `<?xml version="1.0"
+//! encoding="UTF-8" ?>`, `<API … />`, no comment). Text in `CONTACT_INFO` and `EXTERNAL_ID` of
+//! user lists is written as CDATA, as Qualys does.
+//!
+//! `about.php` gives the API version as attributes of `API-VERSION`, never as child elements:
+//! the real answer quoted in the paragbaxi/qualysapi README is `<API-VERSION MAJOR="1"
+//! MINOR="4" />`.
+//!
+//! The text of `SIMPLE_RETURN/RESPONSE/TEXT` and of `GENERIC_RETURN/RETURN` stands on a line of
+//! its own, indented (`<TEXT>\n        …\n    </TEXT>`), as in the recorded `GENERIC_RETURN`:
+//! readers must trim.
 //!
 //! ## Authentication failures
 //!
@@ -68,8 +80,20 @@
 //!   `Bad Login/Password`.
 //! * `/qps/*`, missing or wrong credentials: HTTP 200, `ServiceResponse` with `responseCode`
 //!   `INVALID_CREDENTIALS` and `responseErrorDetails/{errorMessage,errorResolution}`.
-//! * [`accounts::EXPIRED`] (any path): HTTP 200 `SIMPLE_RETURN` CODE 2001;
-//!   [`accounts::REGISTRATION_INCOMPLETE`]: CODE 2003.
+//! * [`accounts::EXPIRED`] (2001), [`accounts::REGISTRATION_INCOMPLETE`] (2003) and
+//!   [`accounts::IP_NOT_ALLOWED`] (2007, login refused for the caller's IP address), always
+//!   HTTP 200:
+//!   * on `/msp/` paths, `GENERIC_RETURN` with `API name="<file name>" username="<login>"` and
+//!     `RETURN status="FAILED" number="N"` holding the padded text: the recorded answer of an
+//!     expired account (keydra tests) is
+//!     `<RETURN status="FAILED" number="2001">\n      Account Expired\n  </RETURN>`.
+//!     [`Simulator::set_msp_failure_family`]`(`[`FailureFamily::SimpleReturn`]`)` switches
+//!     `/msp/` to the `SIMPLE_RETURN` below;
+//!   * on `/qps/` paths (and, on real Qualys, `/api/2.0/fo/`, which the simulator does not
+//!     serve), `SIMPLE_RETURN` with `CODE` N.
+//!
+//!   Only the 2001 `GENERIC_RETURN` text is recorded; the 2003 and 2007 texts and every
+//!   `SIMPLE_RETURN` text are unverified wordings (see [`accounts`]).
 //! * [`accounts::NO_API_ACCESS`] on `/qps/*`: HTTP 200 `responseCode` `UNAUTHORIZED`; `/msp/`
 //!   works for it.
 //! * A fixed account that a test deactivated through `user.php` can no longer log in: it gets
@@ -87,7 +111,9 @@
 //! `X-RateLimit-ToWait-Sec: N`, N being what is left of the window (the window starts when the
 //! limit is set and restarts once it has elapsed); when more `/msp/` calls of that account are in
 //! flight than its concurrency limit it answers 409 CODE 1960 (`X-RateLimit-ToWait-Sec: 0`).
-//! `/qps/` answers carry no rate-limit headers and are never limited.
+//! `/qps/` answers carry no rate-limit headers and are never limited. The other shapes a 409 can
+//! take (code 1920, `GENERIC_RETURN`, `USER_OUTPUT`, an empty, HTML or text body, with or
+//! without `X-RateLimit-ToWait-Sec`) come from [`Fault::Limit409`].
 //!
 //! ## Host assets (search and count)
 //!
@@ -135,13 +161,25 @@
 //! Exact scan names only (see [`ScanType`]). An asset is accepted when it exists, has the
 //! `Cloud Agent` tag and an agent, and the agent has the module the scan needs
 //! ([`ScanType::required_module`]). Accepted ids come back sorted and without duplicates, in the
-//! shape chosen by [`ScanIdsShape`].
+//! shape chosen by [`ScanIdsShape`]; [`ScanIdsShape::CountOnly`] and [`ScanIdsShape::NoData`]
+//! answer SUCCESS without naming any asset while the scans are launched and recorded all the
+//! same (a client must not report them failed, nor launch them again).
 //!
 //! ## Faults
 //!
 //! [`Simulator::inject`] queues a [`Fault`] (next request) or a [`FaultRule`] (next N requests,
 //! optionally only paths containing a fragment). The table of what each fault does, and whether
-//! the endpoint still runs behind it, is in [`faults`].
+//! the endpoint still runs behind it, is in [`faults`]. In short:
+//!
+//! | fault | answer |
+//! |---|---|
+//! | [`Fault::Verbatim`] ([`Simulator::replay`]) | a recorded answer, status, headers and bytes unchanged |
+//! | [`Fault::RateLimited`] | 409 `SIMPLE_RETURN` CODE 1960/1965 |
+//! | [`Fault::Limit409`] | 409, code 1920/1960/1965 in a [`LimitBody`]: `SIMPLE_RETURN`, `GENERIC_RETURN`, `USER_OUTPUT`, empty, HTML, text |
+//! | [`Fault::Status`], [`Fault::Html`], [`Fault::TooManyRequests`] | an HTML page with that status / 200 / 429 |
+//! | [`Fault::MalformedXml`], [`Fault::OversizedBody`], [`Fault::ServiceError`] | broken, huge or error XML |
+//! | [`Fault::DropConnection`], [`Fault::DelayBeforeHeaders`], [`Fault::TruncatedBody`], [`Fault::StallMidBody`] | transport trouble |
+//! | [`Fault::UserFailedWithoutMessage`] | the next FAILED `user.php` answer has no `MESSAGE` |
 //!
 //! ## Runtimes
 //!
@@ -152,8 +190,9 @@
 //! ## Time
 //!
 //! The simulator's clock is frozen at [`REFERENCE_INSTANT`]: every date it writes
-//! (`SIMPLE_RETURN/DATETIME`, `USER_OUTPUT/API@at`) is that instant, and agent check-ins lie in
-//! the 90 days before it. Only rate-limit windows and fault delays use the real clock.
+//! (`SIMPLE_RETURN/DATETIME`, `USER_OUTPUT/API@at`, `GENERIC_RETURN/API@at`) is that instant,
+//! and agent check-ins lie in the 90 days before it. Only rate-limit windows and fault delays
+//! use the real clock.
 
 pub mod about;
 pub mod accounts;
@@ -176,13 +215,13 @@ mod testing;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-pub use accounts::{Account, AccountState, Role};
+pub use accounts::{Account, AccountState, FailureFamily, Role};
 pub use agents::{
     ActivationKey, AgentConfiguration, AgentInfo, Asset, CHECK_IN_WINDOW_DAYS, CLOUD_AGENT_TAG,
     CLOUD_AGENT_TAG_ID, Dataset, InstalledSoftware, MODULE_PC, MODULE_SCA, MODULE_VM, OpenPort,
     REFERENCE_INSTANT, TRACKING_METHOD_AGENT, TRACKING_METHOD_IP, Tag, format_instant,
 };
-pub use faults::{Fault, FaultRule};
+pub use faults::{CannedAnswer, Fault, FaultRule, LimitBody};
 pub use log::RecordedRequest;
 pub use ratelimit::RateLimitConfig;
 pub use scans::{LaunchedScan, ScanIdsShape, ScanType};
@@ -232,6 +271,7 @@ pub(crate) struct SimState {
     pub(crate) faults: FaultQueue,
     pub(crate) limits: RateLimiter,
     pub(crate) scan_ids_shape: Mutex<ScanIdsShape>,
+    pub(crate) msp_failure_family: Mutex<FailureFamily>,
 }
 
 impl SimState {
@@ -249,6 +289,7 @@ impl SimState {
             faults: FaultQueue::default(),
             limits: RateLimiter::default(),
             scan_ids_shape: Mutex::new(ScanIdsShape::BracketText),
+            msp_failure_family: Mutex::new(FailureFamily::GenericReturn),
         }
     }
 }
@@ -368,6 +409,14 @@ impl Simulator {
         self.state.faults.push(rule.into());
     }
 
+    /// Replays a recorded answer: the next `times` requests whose path contains
+    /// `path_fragment` get `answer` byte for byte (see [`Fault::Verbatim`]); the endpoint does
+    /// not run. The same as
+    /// `inject(FaultRule::times(times, Fault::Verbatim(answer)).on_path(path_fragment))`.
+    pub fn replay(&self, path_fragment: &str, answer: CannedAnswer, times: usize) {
+        self.inject(FaultRule::times(times, Fault::Verbatim(answer)).on_path(path_fragment));
+    }
+
     /// Drops every fault rule not yet used up.
     pub fn clear_faults(&self) {
         self.state.faults.clear();
@@ -383,6 +432,14 @@ impl Simulator {
     /// [`ScanIdsShape::BracketText`]).
     pub fn set_scan_ids_shape(&self, shape: ScanIdsShape) {
         *lock(&self.state.scan_ids_shape) = shape;
+    }
+
+    /// Chooses the document `/msp/` calls of refused accounts ([`accounts::EXPIRED`],
+    /// [`accounts::REGISTRATION_INCOMPLETE`], [`accounts::IP_NOT_ALLOWED`]) get: real Qualys's
+    /// [`FailureFamily::GenericReturn`] (default) or [`FailureFamily::SimpleReturn`]. `/qps/`
+    /// calls always get `SIMPLE_RETURN`.
+    pub fn set_msp_failure_family(&self, family: FailureFamily) {
+        *lock(&self.state.msp_failure_family) = family;
     }
 }
 

@@ -39,6 +39,8 @@ impl Default for RateLimitConfig {
     }
 }
 
+/// Qualys's code for "another instance of this API is running" (wording unverified).
+pub(crate) const CONCURRENT_INSTANCE_CODE: u32 = 1920;
 /// Qualys's code for "too many concurrent calls".
 pub(crate) const CONCURRENCY_LIMIT_CODE: u32 = 1960;
 /// Qualys's code for "rate limit reached".

@@ -26,7 +26,9 @@ pub(crate) const PLAIN_TEXT: &str = "text/plain; charset=UTF-8";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
-    pub(crate) content_type: &'static str,
+    /// The `Content-Type`, unless a `content-type` in `headers` overrides it; `None`: whatever
+    /// `headers` say, possibly nothing.
+    pub(crate) content_type: Option<&'static str>,
     pub(crate) headers: Vec<(HeaderName, String)>,
     pub(crate) body: Vec<u8>,
 }
@@ -36,8 +38,22 @@ impl Reply {
     pub(crate) fn new(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Reply {
         Reply {
             status,
-            content_type,
+            content_type: Some(content_type),
             headers: Vec::new(),
+            body,
+        }
+    }
+
+    /// An answer with exactly these headers (no `Content-Type` of its own) and this body.
+    pub(crate) fn bare(
+        status: StatusCode,
+        headers: Vec<(HeaderName, String)>,
+        body: Vec<u8>,
+    ) -> Reply {
+        Reply {
+            status,
+            content_type: None,
+            headers,
             body,
         }
     }
@@ -106,9 +122,13 @@ impl Reply {
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        let explicit_type = self.headers.iter().any(|(name, _)| *name == CONTENT_TYPE);
+        if let Some(content_type) = self.content_type.filter(|_| !explicit_type) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
         for (name, value) in self.headers {
-            if let Ok(value) = HeaderValue::from_str(&value) {
+            // `from_bytes` keeps non-ASCII (obs-text) values that recorded answers may carry.
+            if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
                 headers.append(name, value);
             }
         }

@@ -24,7 +24,11 @@
 //!
 //! or, with [`ScanIdsShape::Elements`],
 //! `<assetIds><list><long>1</long><long>2</long></list></assetIds>`. No accepted id: `[]`, or
-//! `<assetIds><list></list></assetIds>`. Each accepted asset is recorded as a [`LaunchedScan`].
+//! `<assetIds><list></list></assetIds>`. [`ScanIdsShape::CountOnly`] leaves `assetIds` out
+//! (`<SingleModuleResponse><count>2</count></SingleModuleResponse>`) and
+//! [`ScanIdsShape::NoData`] leaves `data` out: the scans are launched all the same, so a test can
+//! prove a client neither reports them failed nor launches them again. Each accepted asset is
+//! recorded as a [`LaunchedScan`], whatever the shape.
 
 use http::StatusCode;
 
@@ -103,13 +107,22 @@ impl ScanType {
     }
 }
 
-/// How `SingleModuleResponse/assetIds` is written (the XML shape is not documented).
+/// How `SingleModuleResponse/assetIds` is written (the XML shape is not documented). Whatever
+/// the shape, the accepted scans are launched and recorded the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScanIdsShape {
     /// `<assetIds>[1,2]</assetIds>`, the text of the JSON form.
     BracketText,
     /// `<assetIds><list><long>1</long><long>2</long></list></assetIds>`, QPS's list convention.
     Elements,
+    /// No `assetIds` at all, only the number accepted:
+    /// `<data><SingleModuleResponse><count>2</count></SingleModuleResponse></data>`. The scans
+    /// were launched; the answer just does not say on which assets.
+    CountOnly,
+    /// SUCCESS with no `data` at all:
+    /// `<responseCode>SUCCESS</responseCode><count>1</count></ServiceResponse>`. The scans were
+    /// launched.
+    NoData,
 }
 
 /// One asset on which Qualys accepted a scan.
@@ -248,26 +261,29 @@ fn record(call: &Call<'_>, scan: ScanParameters, accepted: &[u64]) {
 fn render(accepted: &[u64], shape: ScanIdsShape) -> Vec<u8> {
     let mut doc = open_service_response(AGENT_ASSET_SCHEMA, "SUCCESS");
     doc.leaf("count", "1");
-    doc.open("data");
-    doc.open("SingleModuleResponse");
-    match shape {
-        ScanIdsShape::BracketText => {
-            let ids: Vec<String> = accepted.iter().map(u64::to_string).collect();
-            doc.leaf("assetIds", &format!("[{}]", ids.join(",")));
-        }
-        ScanIdsShape::Elements => {
-            doc.open("assetIds");
-            doc.open("list");
-            for id in accepted {
-                doc.leaf("long", &id.to_string());
+    if shape != ScanIdsShape::NoData {
+        doc.open("data");
+        doc.open("SingleModuleResponse");
+        match shape {
+            ScanIdsShape::BracketText => {
+                let ids: Vec<String> = accepted.iter().map(u64::to_string).collect();
+                doc.leaf("assetIds", &format!("[{}]", ids.join(",")));
             }
-            doc.close("list");
-            doc.close("assetIds");
+            ScanIdsShape::Elements => {
+                doc.open("assetIds");
+                doc.open("list");
+                for id in accepted {
+                    doc.leaf("long", &id.to_string());
+                }
+                doc.close("list");
+                doc.close("assetIds");
+            }
+            ScanIdsShape::CountOnly | ScanIdsShape::NoData => {}
         }
+        doc.leaf("count", &accepted.len().to_string());
+        doc.close("SingleModuleResponse");
+        doc.close("data");
     }
-    doc.leaf("count", &accepted.len().to_string());
-    doc.close("SingleModuleResponse");
-    doc.close("data");
     doc.close("ServiceResponse");
     doc.finish()
 }
@@ -461,5 +477,50 @@ mod tests {
         assert!(elements.contains("<assetIds><list><long>3</long></list></assetIds>"));
         let empty = String::from_utf8(render(&[], ScanIdsShape::BracketText)).expect("utf-8");
         assert!(empty.contains("<assetIds>[]</assetIds><count>0</count>"));
+    }
+
+    #[test]
+    fn count_only_and_no_data_shapes_name_no_asset() {
+        let count_only =
+            String::from_utf8(render(&[3, 5], ScanIdsShape::CountOnly)).expect("utf-8");
+        assert!(count_only.contains(
+            "<responseCode>SUCCESS</responseCode><count>1</count><data><SingleModuleResponse>\
+             <count>2</count></SingleModuleResponse></data></ServiceResponse>"
+        ));
+        assert!(!count_only.contains("assetIds"));
+        let no_data = String::from_utf8(render(&[3, 5], ScanIdsShape::NoData)).expect("utf-8");
+        assert!(
+            no_data
+                .contains("<responseCode>SUCCESS</responseCode><count>1</count></ServiceResponse>")
+        );
+        assert!(!no_data.contains("<data>"));
+    }
+
+    #[tokio::test]
+    async fn scans_are_launched_even_when_the_answer_lists_no_asset() {
+        let sim = small_simulator().await;
+        let ids: Vec<u64> = sim
+            .dataset()
+            .agents()
+            .take(3)
+            .map(|agent| agent.id)
+            .collect();
+        for (round, shape) in [ScanIdsShape::CountOnly, ScanIdsShape::NoData]
+            .into_iter()
+            .enumerate()
+        {
+            sim.set_scan_ids_shape(shape);
+            let response = bulk(&sim, "scan=Inventory_Scan", &ids).await;
+            assert_eq!(response.status, 200);
+            assert_eq!(response.first("responseCode").as_deref(), Some("SUCCESS"));
+            assert!(response.first("assetIds").is_none(), "{shape:?}");
+            let launched: Vec<u64> = sim
+                .launched_scans()
+                .iter()
+                .map(|scan| scan.asset_id)
+                .collect();
+            assert_eq!(launched.len(), ids.len() * (round + 1), "{shape:?}");
+            assert!(ids.iter().all(|id| launched.contains(id)));
+        }
     }
 }

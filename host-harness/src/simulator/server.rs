@@ -19,12 +19,13 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinSet};
 
-use super::accounts::{self, Account, AccountState};
+use super::accounts::{self, Account, AccountState, FailureFamily};
 use super::faults::{FaultEffect, effect_of};
 use super::log::RecordedRequest;
 use super::reply::{Delivery, PLAIN_TEXT, Reply, SimBody};
 use super::xml::{
-    AGENT_ASSET_SCHEMA, HOSTASSET_SCHEMA, PORTAL_VERSION_SCHEMA, service_error, simple_return,
+    AGENT_ASSET_SCHEMA, HOSTASSET_SCHEMA, PORTAL_VERSION_SCHEMA, generic_return, service_error,
+    simple_return,
 };
 use super::{SimState, about, hostasset, lock, scans, users};
 
@@ -96,7 +97,8 @@ async fn handle(
         .then(|| recorded.basic_login())
         .flatten()
         .map(|login| state.limits.track_running(login));
-    let delivery = match state.faults.take_for_request(&recorded.path).map(effect_of) {
+    let fault = state.faults.take_for_request(&recorded.path);
+    let delivery = match fault.map(|fault| effect_of(fault, &recorded)) {
         None => Delivery::Whole,
         Some(FaultEffect::Replace(reply)) => return Ok(reply.into_response(Delivery::Whole)),
         Some(FaultEffect::Drop) => return Err(ConnectionDropped),
@@ -239,17 +241,10 @@ fn authenticate(
         .and_then(accounts::verify)
         .filter(|account| lock(&state.users).is_active(account.login))
         .ok_or_else(|| bad_credentials(family, schema))?;
+    if let Some(number) = account.state.refusal_number() {
+        return Err(refused_account(state, request, family, account, number));
+    }
     match (account.state, family) {
-        (AccountState::Expired, _) => Err(Reply::msp_xml(simple_return(
-            2001,
-            "Your account has expired. Please contact your Qualys account manager.",
-            None,
-        ))),
-        (AccountState::RegistrationIncomplete, _) => Err(Reply::msp_xml(simple_return(
-            2003,
-            "Registration must be completed before API requests will be processed.",
-            None,
-        ))),
         (AccountState::NoQpsAccess, Family::Qps) => Err(Reply::qps_xml(
             StatusCode::OK,
             service_error(
@@ -261,6 +256,52 @@ fn authenticate(
         )),
         _ => Ok(account),
     }
+}
+
+/// The HTTP 200 answer to every call of an account Qualys refuses (2001, 2003, 2007):
+/// `GENERIC_RETURN` on `/msp/` (unless the test chose [`FailureFamily::SimpleReturn`]),
+/// `SIMPLE_RETURN` elsewhere.
+fn refused_account(
+    state: &SimState,
+    request: &RecordedRequest,
+    family: Family,
+    account: &Account,
+    number: u32,
+) -> Reply {
+    let msp_family = *lock(&state.msp_failure_family);
+    match (family, msp_family) {
+        (Family::Msp, FailureFamily::GenericReturn) => Reply::msp_xml(generic_return(
+            api_file_name(&request.path),
+            account.login,
+            Some(number),
+            generic_return_text(number),
+        )),
+        _ => Reply::msp_xml(simple_return(number, simple_return_text(number), None)),
+    }
+}
+
+/// The `RETURN` text of a refused account's `GENERIC_RETURN` (2001 recorded, others unverified).
+fn generic_return_text(number: u32) -> &'static str {
+    match number {
+        2001 => "Account Expired",
+        _ => simple_return_text(number),
+    }
+}
+
+/// The `TEXT` of a refused account's `SIMPLE_RETURN` (wording unverified).
+fn simple_return_text(number: u32) -> &'static str {
+    match number {
+        2001 => "Your account has expired. Please contact your Qualys account manager.",
+        2003 => "Registration must be completed before API requests will be processed.",
+        _ => "Login failed: Your IP address is not allowed to access this account.",
+    }
+}
+
+/// The file name of an endpoint, `API@name` of the MSP answers: `/msp/about.php` → `about.php`.
+pub(crate) fn api_file_name(path: &str) -> &str {
+    path.rsplit('/')
+        .find(|segment| !segment.is_empty())
+        .unwrap_or(path)
 }
 
 fn bad_credentials(family: Family, schema: &'static str) -> Reply {
@@ -286,7 +327,8 @@ fn bad_credentials(family: Family, schema: &'static str) -> Reply {
 mod tests {
     use super::*;
     use crate::simulator::accounts::{
-        EXPIRED, MANAGER, NO_API_ACCESS, READER, REGISTRATION_INCOMPLETE, SPECIAL_PASSWORD_MANAGER,
+        EXPIRED, IP_NOT_ALLOWED, MANAGER, NO_API_ACCESS, READER, REGISTRATION_INCOMPLETE,
+        SPECIAL_PASSWORD_MANAGER,
     };
     use crate::simulator::testing::{COUNT, TestRequest, service_request, small_simulator};
 
@@ -345,27 +387,98 @@ mod tests {
             .await
             .expect("answer");
         assert_eq!(response.status, 200);
-        assert_eq!(response.first("MAJOR").as_deref(), Some("2"));
+        assert!(response.text().contains("<WEB-VERSION>"));
     }
 
     #[tokio::test]
-    async fn expired_and_unregistered_accounts_answer_simple_return_in_200() {
+    async fn refused_accounts_answer_generic_return_on_msp_and_simple_return_on_qps_in_200() {
         let sim = small_simulator().await;
-        for (account, code) in [(EXPIRED, "2001"), (REGISTRATION_INCOMPLETE, "2003")] {
-            for request in [
-                TestRequest::get("/msp/about.php"),
-                TestRequest::post(COUNT).xml(&cloud_agent_filter()),
-            ] {
-                let response = request
-                    .auth(&account)
-                    .send(sim.addr())
-                    .await
-                    .expect("answer");
-                assert_eq!(response.status, 200);
-                assert_eq!(response.first("CODE").as_deref(), Some(code));
-                assert!(response.text().contains("<!DOCTYPE SIMPLE_RETURN"));
-            }
+        for (account, code, generic_text) in [
+            (EXPIRED, "2001", "Account Expired"),
+            (
+                REGISTRATION_INCOMPLETE,
+                "2003",
+                "Registration must be completed before API requests will be processed.",
+            ),
+            (
+                IP_NOT_ALLOWED,
+                "2007",
+                "Login failed: Your IP address is not allowed to access this account.",
+            ),
+        ] {
+            let msp = TestRequest::get("/msp/user_list.php")
+                .auth(&account)
+                .send(sim.addr())
+                .await
+                .expect("answer");
+            assert_eq!(msp.status, 200);
+            let text = msp.text();
+            assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n"));
+            assert!(text.contains(
+                r#"<!DOCTYPE GENERIC_RETURN SYSTEM "https://qualysapi.qualys.com/generic_return.dtd">"#
+            ));
+            let api = format!(
+                r#"<API name="user_list.php" username="{}" at="2026-11-01T00:00:00Z" />"#,
+                account.login
+            );
+            assert!(text.contains(&api), "{text}");
+            assert!(
+                text.contains(&format!(r#"<RETURN status="FAILED" number="{code}">"#)),
+                "{text}"
+            );
+            let message = msp.first("RETURN").expect("RETURN text");
+            assert_ne!(message, message.trim(), "padded like the recorded answer");
+            assert_eq!(message.trim(), generic_text);
+            assert!(msp.first("CODE").is_none());
+            assert!(msp.header("x-ratelimit-limit").is_none());
+
+            let qps = TestRequest::post(COUNT)
+                .xml(&cloud_agent_filter())
+                .auth(&account)
+                .send(sim.addr())
+                .await
+                .expect("answer");
+            assert_eq!(qps.status, 200);
+            assert_eq!(qps.first("CODE").as_deref(), Some(code));
+            assert!(qps.text().contains("<!DOCTYPE SIMPLE_RETURN"));
+            let text = qps.first("TEXT").expect("TEXT");
+            assert!(text.starts_with('\n') && !text.trim().is_empty());
         }
+    }
+
+    #[tokio::test]
+    async fn msp_failure_family_switch_gives_simple_return_on_msp() {
+        let sim = small_simulator().await;
+        sim.set_msp_failure_family(FailureFamily::SimpleReturn);
+        for (account, code) in [
+            (EXPIRED, "2001"),
+            (REGISTRATION_INCOMPLETE, "2003"),
+            (IP_NOT_ALLOWED, "2007"),
+        ] {
+            let response = TestRequest::get("/msp/about.php")
+                .auth(&account)
+                .send(sim.addr())
+                .await
+                .expect("answer");
+            assert_eq!(response.status, 200);
+            assert_eq!(response.first("CODE").as_deref(), Some(code));
+            assert!(response.text().contains("<!DOCTYPE SIMPLE_RETURN"));
+            assert!(!response.text().contains("GENERIC_RETURN"));
+        }
+        sim.set_msp_failure_family(FailureFamily::GenericReturn);
+        let back = TestRequest::get("/msp/about.php")
+            .auth(&EXPIRED)
+            .send(sim.addr())
+            .await
+            .expect("answer");
+        assert!(back.text().contains("<GENERIC_RETURN>"));
+    }
+
+    #[test]
+    fn api_file_name_is_the_last_path_segment() {
+        assert_eq!(api_file_name("/msp/about.php"), "about.php");
+        assert_eq!(api_file_name("/api/2.0/fo/scan/"), "scan");
+        assert_eq!(api_file_name("/"), "/");
     }
 
     #[tokio::test]
@@ -458,7 +571,11 @@ mod tests {
         );
         assert!(text.trim_end().ends_with("-->"));
         assert_eq!(about.first("WEB-VERSION").as_deref(), Some("10.30.1-1"));
-        assert_eq!(about.first("MINOR").as_deref(), Some("0"));
+        assert!(
+            text.contains(r#"<API-VERSION MAJOR="2" MINOR="0"/>"#),
+            "version as attributes: {text}"
+        );
+        assert!(about.first("MAJOR").is_none(), "no MAJOR element");
         assert!(about.first("SCANNER-VERSION").is_some());
         assert!(about.first("VULNSIGS-VERSION").is_some());
         assert_eq!(about.header("x-ratelimit-limit"), Some("300"));

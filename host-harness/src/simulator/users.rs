@@ -275,6 +275,7 @@ pub mod scenario {
 }
 
 /// Names of the fixed accounts in the user list.
+/// Names of the accounts that existed first, drawn ids in the generator's sequence.
 const ACCOUNT_NAMES: [(&str, &str); 8] = [
     ("Maria", "García"),
     ("Adam", "Dubois"),
@@ -285,6 +286,11 @@ const ACCOUNT_NAMES: [(&str, &str); 8] = [
     ("Nora", "Reed"),
     ("Nils", "Aalto"),
 ];
+
+/// Names of the accounts added after the first eight, in `accounts::ALL` order.
+const LATER_ACCOUNT_NAMES: [(&str, &str); 1] = [("Ines", "Park")];
+
+const _: () = assert!(ACCOUNT_NAMES.len() + LATER_ACCOUNT_NAMES.len() == accounts::ALL.len());
 
 const FIRST_NAMES: &[&str] = &[
     "José", "Zoë", "Liam", "Aiko", "Noah", "Chloé", "Mateo", "Ingrid", "Omar", "Priya", "Sean",
@@ -331,15 +337,18 @@ impl UserDirectory {
             user.user_id = next_id;
             directory.users.push(user);
         };
-        for (account, (first, last)) in accounts::ALL.iter().zip(ACCOUNT_NAMES) {
-            let user = SimUser::new(
+        let account_user = |account: &Account, (first, last): (&str, &str)| {
+            SimUser::new(
                 account.login,
                 account.role,
                 UserStatus::Active,
                 account.business_unit,
             )
-            .with_name(first, last);
-            push(&mut directory, &mut rng, user);
+            .with_name(first, last)
+        };
+        let (first_accounts, later_accounts) = accounts::ALL.split_at(ACCOUNT_NAMES.len());
+        for (account, names) in first_accounts.iter().zip(ACCOUNT_NAMES) {
+            push(&mut directory, &mut rng, account_user(account, names));
         }
         for (login, role, status, unit, first, last) in scenario::USERS {
             let user = SimUser::new(login, role, status, unit).with_name(first, last);
@@ -348,6 +357,11 @@ impl UserDirectory {
         for index in 0..generated {
             let user = generated_user(&mut rng, index);
             push(&mut directory, &mut rng, user);
+        }
+        // Accounts added later take the next ids after everyone, without drawing from the
+        // generator: the ids and attributes of every other user stay what they were.
+        for (account, names) in later_accounts.iter().zip(LATER_ACCOUNT_NAMES) {
+            directory.insert(account_user(account, names));
         }
         directory
     }
@@ -592,17 +606,18 @@ pub enum UserActionFailure {
     },
     /// 2002, `You cannot deactivate your own account.`
     OwnAccount,
-    /// 1920, `User LOGIN is already active.`
+    /// 1905, `User LOGIN is already active.` (Qualys publishes no FAILED sample: the number
+    /// is a guess, never 1920, which Appendix D gives to a call blocked by other calls.)
     AlreadyActive {
         /// The target.
         login: String,
     },
-    /// 1920, `User LOGIN is already inactive.`
+    /// 1905, `User LOGIN is already inactive.`
     AlreadyInactive {
         /// The target.
         login: String,
     },
-    /// 1920, `User LOGIN is pending activation: the user must complete the first login before
+    /// 1905, `User LOGIN is pending activation: the user must complete the first login before
     /// the account can be VERBd.`
     PendingActivation {
         /// `activate` or `deactivate`.
@@ -624,7 +639,7 @@ impl UserActionFailure {
             | UserActionFailure::OwnAccount => 2002,
             UserActionFailure::AlreadyActive { .. }
             | UserActionFailure::AlreadyInactive { .. }
-            | UserActionFailure::PendingActivation { .. } => 1920,
+            | UserActionFailure::PendingActivation { .. } => 1905,
         }
     }
 
@@ -779,17 +794,48 @@ fn render_user_output(
             doc.close("RETURN");
         }
         Err(failure) => {
-            let number = failure.number().to_string();
-            let attributes = [("status", "FAILED"), ("number", number.as_str())];
-            if omit_message {
-                doc.empty_with("RETURN", &attributes);
-            } else {
-                doc.open_with("RETURN", &attributes);
-                doc.leaf("MESSAGE", &failure.message());
-                doc.close("RETURN");
-            }
+            let message = (!omit_message).then(|| failure.message());
+            write_failed_return(&mut doc, failure.number(), message.as_deref());
         }
     }
+    doc.close("USER_OUTPUT");
+    doc.finish()
+}
+
+/// `<RETURN status="FAILED" number="N"><MESSAGE>…</MESSAGE></RETURN>`, or
+/// `<RETURN status="FAILED" number="N"/>` without a message.
+fn write_failed_return(doc: &mut XmlDoc, number: u32, message: Option<&str>) {
+    let number = number.to_string();
+    let attributes = [("status", "FAILED"), ("number", number.as_str())];
+    match message {
+        None => doc.empty_with("RETURN", &attributes),
+        Some(message) => {
+            doc.open_with("RETURN", &attributes);
+            doc.leaf("MESSAGE", message);
+            doc.close("RETURN");
+        }
+    }
+}
+
+/// A FAILED `USER_OUTPUT` for any endpoint (`API@name` is `api_name`): how a limit reached
+/// on `user.php` can come back (`Fault::Limit409` with `LimitBody::UserOutput`).
+pub(crate) fn failed_user_output(
+    api_name: &str,
+    caller: &str,
+    number: u32,
+    message: &str,
+) -> Vec<u8> {
+    let mut doc = XmlDoc::new(Layout::Indented, Some(USER_OUTPUT_DOCTYPE));
+    doc.open("USER_OUTPUT");
+    doc.empty_with(
+        "API",
+        &[
+            ("name", api_name),
+            ("username", caller),
+            ("at", &format_instant(REFERENCE_INSTANT)),
+        ],
+    );
+    write_failed_return(&mut doc, number, Some(message));
     doc.close("USER_OUTPUT");
     doc.finish()
 }
@@ -1105,7 +1151,7 @@ mod tests {
         let failed = user_php(&sim, &MANAGER, "activate", scenario::PENDING_READER).await;
         assert_eq!(return_status(&failed).as_deref(), Some("FAILED"));
         assert_eq!(failed.first("MESSAGE"), None);
-        assert!(failed.text().contains("number=\"1920\""));
+        assert!(failed.text().contains("number=\"1905\""));
         let again = user_php(&sim, &MANAGER, "activate", scenario::PENDING_READER).await;
         assert!(again.first("MESSAGE").is_some());
     }
@@ -1145,7 +1191,10 @@ mod tests {
     #[test]
     fn directory_has_every_scenario_and_sorted_unique_ids() {
         let directory = UserDirectory::generate(7, 50);
-        assert_eq!(directory.all().len(), 8 + scenario::USERS.len() + 50);
+        assert_eq!(
+            directory.all().len(),
+            accounts::ALL.len() + scenario::USERS.len() + 50
+        );
         assert!(
             directory
                 .all()

@@ -3,7 +3,7 @@
 //!
 //! [`XmlDoc`] writes the envelope Qualys uses (XML declaration, optional DOCTYPE, the root
 //! element, then a trailing confidentiality comment); the functions below it write the shared
-//! shapes: `SIMPLE_RETURN` and the QPS `ServiceResponse` error.
+//! shapes: `SIMPLE_RETURN`, `GENERIC_RETURN` and the QPS `ServiceResponse` error.
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -18,6 +18,13 @@ the information contained in this report is complete or error-free. Copyright 20
 /// `SIMPLE_RETURN`'s DOCTYPE.
 pub(crate) const SIMPLE_RETURN_DOCTYPE: &str =
     "SIMPLE_RETURN SYSTEM \"https://qualysapi.qualys.com/api/2.0/simple_return.dtd\"";
+
+/// `GENERIC_RETURN`'s DOCTYPE (recorded answer).
+pub(crate) const GENERIC_RETURN_DOCTYPE: &str =
+    "GENERIC_RETURN SYSTEM \"https://qualysapi.qualys.com/generic_return.dtd\"";
+
+/// The XML declaration as the recorded `GENERIC_RETURN` writes it: a space before `?>`.
+const SPACED_DECLARATION: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n";
 
 /// The `xsi` namespace of QPS answers.
 const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -67,6 +74,19 @@ impl XmlDoc {
         doc
     }
 
+    /// Starts an indented document the way the recorded `GENERIC_RETURN` does: the declaration
+    /// `<?xml version="1.0" encoding="UTF-8" ?>` (a space before `?>`), then the DOCTYPE line.
+    pub(crate) fn new_spaced_declaration(doctype: &'static str) -> XmlDoc {
+        let mut buffer = Vec::with_capacity(1024);
+        buffer.extend_from_slice(SPACED_DECLARATION);
+        let mut doc = XmlDoc {
+            writer: Writer::new_with_indent(buffer, b' ', 2),
+            layout: Layout::Indented,
+        };
+        doc.emit(Event::DocType(BytesText::from_escaped(doctype)));
+        doc
+    }
+
     /// `<name>`
     pub(crate) fn open(&mut self, name: &str) {
         self.emit(Event::Start(BytesStart::new(name)));
@@ -82,6 +102,16 @@ impl XmlDoc {
     pub(crate) fn empty_with(&mut self, name: &str, attributes: &[(&str, &str)]) {
         let start = BytesStart::new(name).with_attributes(attributes.iter().copied());
         self.emit(Event::Empty(start));
+    }
+
+    /// `<name a="v" … />` with a space before `/>`, as the recorded `GENERIC_RETURN` writes its
+    /// `API` element; attribute values escaped.
+    pub(crate) fn empty_spaced(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        let start = BytesStart::new(name).with_attributes(attributes.iter().copied());
+        // The content is already escaped markup (name and attributes): only a space is added.
+        let mut content = String::from_utf8_lossy(&start).into_owned();
+        content.push(' ');
+        self.emit(Event::Empty(BytesStart::from_content(content, name.len())));
     }
 
     /// `</name>`
@@ -128,6 +158,13 @@ impl XmlDoc {
         self.writer.into_inner()
     }
 
+    /// Ends the document with a line break after the root element and no trailing comment, as
+    /// the recorded `GENERIC_RETURN` does.
+    pub(crate) fn finish_without_comment(mut self) -> Vec<u8> {
+        self.raw_newline();
+        self.writer.into_inner()
+    }
+
     fn raw_newline(&mut self) {
         self.writer.get_mut().push(b'\n');
     }
@@ -138,8 +175,17 @@ impl XmlDoc {
     }
 }
 
+/// A message as real answers write it inside an indented element at `depth` (the root is 0):
+/// on a line of its own, indented two levels deeper than the element, the closing tag on the
+/// next line (`\n      Account Expired\n  ` at depth 1). Readers must trim.
+pub(crate) fn padded_message(text: &str, depth: usize) -> String {
+    let element_indent = " ".repeat(2 * depth);
+    format!("\n{element_indent}    {text}\n{element_indent}")
+}
+
 /// `<SIMPLE_RETURN><RESPONSE><DATETIME/><CODE/><TEXT/>[<ITEM_LIST>]</RESPONSE></SIMPLE_RETURN>`
-/// with its DOCTYPE. When `seconds_to_wait` is given an `ITEM_LIST` holds
+/// with its DOCTYPE, the TEXT padded with line breaks and spaces ([`padded_message`]). When
+/// `seconds_to_wait` is given an `ITEM_LIST` holds
 /// `<ITEM><KEY>SECONDS_TO_WAIT</KEY><VALUE>n</VALUE></ITEM>`.
 pub(crate) fn simple_return(code: u32, text: &str, seconds_to_wait: Option<u32>) -> Vec<u8> {
     let mut doc = XmlDoc::new(Layout::Indented, Some(SIMPLE_RETURN_DOCTYPE));
@@ -147,7 +193,7 @@ pub(crate) fn simple_return(code: u32, text: &str, seconds_to_wait: Option<u32>)
     doc.open("RESPONSE");
     doc.leaf("DATETIME", &format_instant(REFERENCE_INSTANT));
     doc.leaf("CODE", &code.to_string());
-    doc.leaf("TEXT", text);
+    doc.leaf("TEXT", &padded_message(text, 2));
     if let Some(seconds) = seconds_to_wait {
         doc.open("ITEM_LIST");
         doc.open("ITEM");
@@ -159,6 +205,46 @@ pub(crate) fn simple_return(code: u32, text: &str, seconds_to_wait: Option<u32>)
     doc.close("RESPONSE");
     doc.close("SIMPLE_RETURN");
     doc.finish()
+}
+
+/// The `GENERIC_RETURN` of the old MSP (v1) APIs, shaped like the recorded answer:
+///
+/// ```xml
+/// <?xml version="1.0" encoding="UTF-8" ?>
+/// <!DOCTYPE GENERIC_RETURN SYSTEM "https://qualysapi.qualys.com/generic_return.dtd">
+/// <GENERIC_RETURN>
+///   <API name="about.php" username="acme_ex1" at="2026-11-01T00:00:00Z" />
+///   <RETURN status="FAILED" number="2001">
+///       Account Expired
+///   </RETURN>
+/// </GENERIC_RETURN>
+/// ```
+///
+/// `number` is left out when `None`. No trailing comment, as recorded.
+pub(crate) fn generic_return(
+    api_name: &str,
+    username: &str,
+    number: Option<u32>,
+    text: &str,
+) -> Vec<u8> {
+    let mut doc = XmlDoc::new_spaced_declaration(GENERIC_RETURN_DOCTYPE);
+    doc.open("GENERIC_RETURN");
+    doc.empty_spaced(
+        "API",
+        &[
+            ("name", api_name),
+            ("username", username),
+            ("at", &format_instant(REFERENCE_INSTANT)),
+        ],
+    );
+    let number = number.map(|number| number.to_string());
+    let mut attributes = vec![("status", "FAILED")];
+    attributes.extend(number.as_deref().map(|number| ("number", number)));
+    doc.open_with("RETURN", &attributes);
+    doc.text(&padded_message(text, 1));
+    doc.close("RETURN");
+    doc.close("GENERIC_RETURN");
+    doc.finish_without_comment()
 }
 
 /// Opens `<ServiceResponse xmlns:xsi=… xsi:noNamespaceSchemaLocation=SCHEMA>` in a compact
@@ -235,5 +321,44 @@ mod tests {
         assert!(body.contains("<VALUE>12</VALUE>"));
         assert!(body.trim_end().ends_with("-->"));
         assert!(body.find("</SIMPLE_RETURN>") < body.find("<!--"));
+    }
+
+    #[test]
+    fn simple_return_text_is_padded_with_a_line_break_and_spaces() {
+        let body = text(simple_return(2001, "Expired", None));
+        assert!(
+            body.contains("<TEXT>\n        Expired\n    </TEXT>"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn generic_return_is_byte_for_byte_the_recorded_shape() {
+        let body = text(generic_return(
+            "about.php",
+            "acme_ex1",
+            Some(2001),
+            "Account Expired",
+        ));
+        let recorded = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n\
+<!DOCTYPE GENERIC_RETURN SYSTEM \"https://qualysapi.qualys.com/generic_return.dtd\">\n\
+<GENERIC_RETURN>\n\
+\x20 <API name=\"about.php\" username=\"acme_ex1\" at=\"2026-11-01T00:00:00Z\" />\n\
+\x20 <RETURN status=\"FAILED\" number=\"2001\">\n\
+\x20     Account Expired\n\
+\x20 </RETURN>\n\
+</GENERIC_RETURN>\n";
+        assert_eq!(body, recorded);
+    }
+
+    #[test]
+    fn generic_return_escapes_attributes_and_may_omit_the_number() {
+        let body = text(generic_return("a\"b.php", "x<y", None, "a & b"));
+        assert!(
+            body.contains(r#"name="a&quot;b.php" username="x&lt;y""#),
+            "{body}"
+        );
+        assert!(body.contains("<RETURN status=\"FAILED\">"), "{body}");
+        assert!(body.contains("a &amp; b"), "{body}");
     }
 }

@@ -130,6 +130,14 @@ pub fn write_launch(out: &mut impl Write, launch: &ScanLaunch) -> io::Result<()>
             "(not a Cloud Agent host asset id, or the agent lacks the module this scan needs)",
         )?;
     }
+    if !launch.accepted_unconfirmed.is_empty() {
+        write_ids(out, "Accepted", &launch.accepted_unconfirmed)?;
+        write_continuation(
+            out,
+            "(Qualys accepted these batches without listing the ids it scanned: do not send \
+             them again)",
+        )?;
+    }
     match &launch.failed_batch {
         Some(batch) => {
             write_ids(out, "Failed batch", &batch.asset_ids)?;
@@ -147,6 +155,7 @@ pub struct LaunchJson<'a> {
     scan_type: &'a str,
     launched: &'a [u64],
     not_launched: &'a [u64],
+    accepted_unconfirmed: &'a [u64],
     failed_batch: Option<FailedBatchJson<'a>>,
     not_sent: &'a [u64],
 }
@@ -165,6 +174,7 @@ impl<'a> LaunchJson<'a> {
             scan_type: &launch.scan_type,
             launched: &launch.launched,
             not_launched: &launch.not_launched,
+            accepted_unconfirmed: &launch.accepted_unconfirmed,
             failed_batch: launch.failed_batch.as_ref().map(|batch| FailedBatchJson {
                 asset_ids: &batch.asset_ids,
                 error: ErrorBody::of_action(&batch.error),
@@ -431,6 +441,7 @@ mod tests {
             scan_type: "Inventory_Scan".to_owned(),
             launched: vec![1],
             not_launched: vec![],
+            accepted_unconfirmed: vec![4],
             failed_batch: Some(FailedBatch {
                 asset_ids: vec![2],
                 error: rate_limited(),
@@ -441,6 +452,7 @@ mod tests {
         assert_eq!(value["failed_batch"]["error"]["kind"], "rate-limited");
         assert_eq!(value["failed_batch"]["asset_ids"], serde_json::json!([2]));
         assert_eq!(value["not_sent"], serde_json::json!([3]));
+        assert_eq!(value["accepted_unconfirmed"], serde_json::json!([4]));
     }
 
     #[test]
