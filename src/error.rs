@@ -66,6 +66,9 @@ pub struct Error {
     pub retry_after_secs: Option<u32>,
     /// What to do about it, when the connector can tell.
     pub hint: Option<String>,
+    /// The host refused to send the request (its policy, not the network, stopped it), so
+    /// sending it again cannot help. Internal: the WIT record says it with kind and hint.
+    pub(crate) host_refused: bool,
 }
 
 impl Error {
@@ -78,6 +81,7 @@ impl Error {
             qualys_code: None,
             retry_after_secs: None,
             hint: None,
+            host_refused: false,
         }
     }
 
@@ -113,6 +117,18 @@ impl Error {
     pub fn with_retry_after(mut self, secs: Option<u32>) -> Self {
         self.retry_after_secs = secs;
         self
+    }
+
+    /// Marks the error as the host's refusal to send the request (see
+    /// [`transport::host_refused`](crate::transport::host_refused)).
+    pub(crate) fn refused_by_host(mut self) -> Self {
+        self.host_refused = true;
+        self
+    }
+
+    /// Whether the host refused to send the request: sending it again cannot help.
+    pub fn is_host_refusal(&self) -> bool {
+        self.host_refused
     }
 
     /// Sets the HTTP status when the error does not carry one yet.

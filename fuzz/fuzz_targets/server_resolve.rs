@@ -1,9 +1,11 @@
-//! `qualys::server::ApiServer::resolve` on arbitrary server and username strings.
+//! `qualys_platforms::ApiServer::resolve` (which the connector's `qualys::server` wraps) on
+//! arbitrary server and username strings.
 //!
 //! The input is `server`, a newline, then `username` (split at the last newline; without
 //! one, there is no server and the whole input is the username); invalid UTF-8 is replaced.
 //!
-//! Besides "no panic, no hang": a failure is `invalid-input`; a resolved host is non-empty,
+//! Besides "no panic, no hang": a failure is `invalid-input` (the connector's
+//! `qualys::server::resolve` maps every platform error to it); a resolved host is non-empty,
 //! lower case and holds no `@`, `/`, `?`, `#` or whitespace; plain HTTP only ever for a
 //! loopback host; a platform's host is that platform's; and the base URL parses back as a
 //! URI with the same host and port.
@@ -12,8 +14,8 @@
 use http::Uri;
 use libfuzzer_sys::fuzz_target;
 use qualys_connector::ErrorKind;
-use qualys_connector::qualys::server::{ApiServer, PLATFORMS};
-use qualys_connector::transport::Scheme;
+use qualys_connector::qualys::server::resolve;
+use qualys_platforms::{ApiServer, PLATFORMS, Scheme};
 
 fuzz_target!(|data: &[u8]| {
     let (server, username) = match data.iter().rposition(|byte| *byte == b'\n') {
@@ -22,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let server = server.map(String::from_utf8_lossy);
     let username = String::from_utf8_lossy(username);
-    let resolved = match ApiServer::resolve(server.as_deref(), &username) {
+    let resolved: ApiServer = match resolve(server.as_deref(), &username) {
         Ok(resolved) => resolved,
         Err(error) => {
             assert_eq!(error.kind, ErrorKind::InvalidInput, "{error:?}");

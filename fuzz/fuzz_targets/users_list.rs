@@ -7,6 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use qualys_connector::ErrorKind;
+use qualys_connector::actions::input;
 use qualys_connector::qualys::users::{self, UserStatus};
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(page) => {
             for user in &page.users {
                 let _ = UserStatus::parse(user.status.as_deref().unwrap_or_default());
-                let _ = users::validate_login(&user.login);
+                let _ = input::validate_login(&user.login);
             }
         }
         Err(error) => assert!(

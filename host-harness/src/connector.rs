@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qualys_connector::qualys::server::ApiServer;
+use qualys_platforms::ApiServer;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi::clocks::WasiClocksCtx;
@@ -54,12 +54,16 @@ impl Default for CallLimits {
     }
 }
 
-/// What the harness measured of the last call.
+/// What the harness measured of one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallStats {
     /// The guest's largest linear memory during the call, in bytes.
     pub peak_memory_bytes: usize,
 }
+
+/// Told what the harness measured of every call, once the call has ended (whatever its
+/// outcome): see [`Connector::with_call_observer`].
+pub type CallObserver = Arc<dyn Fn(&CallStats) + Send + Sync>;
 
 /// The connector component, ready to run actions.
 #[derive(Clone)]
@@ -69,6 +73,7 @@ pub struct Connector {
     policy: Arc<OutboundPolicy>,
     log: OutboundLog,
     limits: CallLimits,
+    observer: Option<CallObserver>,
 }
 
 impl Connector {
@@ -86,6 +91,7 @@ impl Connector {
             policy: Arc::new(OutboundPolicy::new()),
             log: OutboundLog::default(),
             limits: CallLimits::default(),
+            observer: None,
         })
     }
 
@@ -99,6 +105,16 @@ impl Connector {
     /// Uses `limits` for every call.
     pub fn with_limits(mut self, limits: CallLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Tells `observer` what the harness measured of every call made through this connector
+    /// (and its clones), e.g. the guest's peak memory, for metrics or a benchmark.
+    pub fn with_call_observer(
+        mut self,
+        observer: impl Fn(&CallStats) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Some(Arc::new(observer));
         self
     }
 
@@ -117,7 +133,7 @@ impl Connector {
         &self,
         conn: &Connection,
     ) -> Result<ConnectionReport, ConnectorError> {
-        let (result, _) = self
+        let result = self
             .call(Some(conn), async |actions, store| {
                 actions.call_test_connection(store, conn).await
             })
@@ -131,7 +147,7 @@ impl Connector {
         conn: &Connection,
         login: &str,
     ) -> Result<UserActivation, ConnectorError> {
-        let (result, _) = self
+        let result = self
             .call(Some(conn), async |actions, store| {
                 actions.call_activate_user(store, conn, login).await
             })
@@ -145,22 +161,12 @@ impl Connector {
         conn: &Connection,
         query: &AgentQuery,
     ) -> Result<AgentPage, ConnectorError> {
-        let (result, _) = self.search_agents_measured(conn, query).await;
-        result
-    }
-
-    /// Runs `search-agents` and reports what the harness measured.
-    pub async fn search_agents_measured(
-        &self,
-        conn: &Connection,
-        query: &AgentQuery,
-    ) -> (Result<AgentPage, ConnectorError>, CallStats) {
-        let (result, stats) = self
+        let result = self
             .call(Some(conn), async |actions, store| {
                 actions.call_search_agents(store, conn, query).await
             })
             .await;
-        (flatten(result), stats)
+        flatten(result)
     }
 
     /// Runs `launch-scan`.
@@ -169,7 +175,7 @@ impl Connector {
         conn: &Connection,
         request: &ScanRequest,
     ) -> Result<ScanLaunch, ConnectorError> {
-        let (result, _) = self
+        let result = self
             .call(Some(conn), async |actions, store| {
                 actions.call_launch_scan(store, conn, request).await
             })
@@ -179,12 +185,10 @@ impl Connector {
 
     /// Runs `describe`: the JSON manifest of the actions.
     pub async fn describe(&self) -> Result<String, ConnectorError> {
-        let (result, _) = self
-            .call(None, async |actions, store| {
-                actions.call_describe(store).await
-            })
-            .await;
-        result
+        self.call(None, async |actions, store| {
+            actions.call_describe(store).await
+        })
+        .await
     }
 
     /// Creates a store and an instance and drops them, calling nothing: what every call pays
@@ -206,7 +210,7 @@ impl Connector {
             &bindings::exports::qualys::connector::actions::Guest,
             &mut Store<CallState>,
         ) -> wasmtime::Result<R>,
-    ) -> (Result<R, ConnectorError>, CallStats) {
+    ) -> Result<R, ConnectorError> {
         let budget = conn
             .and_then(|conn| conn.timeout_ms)
             .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_millis(ms.into()));
@@ -218,10 +222,12 @@ impl Connector {
         };
         let outcome = tokio::time::timeout(deadline, run).await;
         let memory = &store.data().memory;
-        let stats = CallStats {
-            peak_memory_bytes: memory.peak_bytes,
-        };
-        let result = match outcome {
+        if let Some(observer) = &self.observer {
+            observer(&CallStats {
+                peak_memory_bytes: memory.peak_bytes,
+            });
+        }
+        match outcome {
             Ok(Ok(value)) => Ok(value),
             Err(_) => Err(deadline_exceeded(deadline)),
             Ok(Err(_)) if memory.exceeded => Err(ConnectorError::MemoryLimit {
@@ -231,8 +237,7 @@ impl Connector {
                 Err(deadline_exceeded(deadline))
             }
             Ok(Err(error)) => Err(ConnectorError::Trap(format!("{error:#}"))),
-        };
-        (result, stats)
+        }
     }
 
     /// A store for one call: its outbound hooks, memory cap and epoch deadline.

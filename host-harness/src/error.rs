@@ -1,6 +1,6 @@
 //! The harness's one error type.
 
-use crate::ActionError;
+use crate::{ActionError, ErrorKind};
 
 /// Why a call of the component did not produce a result.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +24,8 @@ pub enum ConnectorError {
     /// The guest trapped (a bug in the component, never an expected outcome).
     #[error("the component trapped: {0}")]
     Trap(String),
-    /// The component could not be read, compiled, linked or instantiated.
+    /// The component could not be read, compiled or linked (pre-instantiated) when it was
+    /// loaded. An instance that fails at call time is a [`Trap`](Self::Trap).
     #[error("could not load the component: {0}")]
     Load(String),
     /// The harness was configured wrongly (a bad route, say).
@@ -42,10 +43,14 @@ impl ConnectorError {
     }
 }
 
-/// The WIT name of an error kind, e.g. `auth-failed`.
+/// The WIT name of an action error's kind, e.g. `auth-failed`.
 pub fn kind_name(error: &ActionError) -> &'static str {
-    use crate::ErrorKind;
-    match error.kind {
+    error_kind_name(error.kind)
+}
+
+/// The WIT name of an error kind, e.g. `auth-failed`: the host side's one table of them.
+pub fn error_kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
         ErrorKind::InvalidInput => "invalid-input",
         ErrorKind::AuthFailed => "auth-failed",
         ErrorKind::PermissionDenied => "permission-denied",

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use http::uri::{Authority, Scheme, Uri};
 use http_body_util::{BodyExt, Limited};
-use qualys_connector::qualys::server::PLATFORMS;
+use qualys_platforms::PLATFORMS;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// Default cap on a response body reaching the guest (the guest's own cap is 64 MiB).

@@ -1,6 +1,6 @@
 //! `activate-user`: makes an Inactive user Active.
 //!
-//! 1. The login is validated before anything is sent.
+//! 1. The login is validated ([`input::validate_login`]) before anything is sent.
 //! 2. The user's state is read from `user_list.php`, page after page (`id_min`), until the login
 //!    is found or the list ends. Logins are matched exactly, case included.
 //! 3. Only an Inactive user is activated, with one `user.php` write that is never retried
@@ -13,6 +13,8 @@
 use crate::contract::{Connection, UserActivation};
 use crate::qualys::client::QualysClient;
 use crate::qualys::users::{self, UserEntry, UserStatus};
+
+use super::input;
 use crate::transport::Transport;
 use crate::{Error, ErrorKind, Result};
 
@@ -22,7 +24,7 @@ pub fn activate_user<T: Transport>(
     conn: &Connection,
     login: &str,
 ) -> Result<UserActivation> {
-    users::validate_login(login)?;
+    input::validate_login(login)?;
     let mut client = super::open_client(transport, conn)?;
     let user = find_user(&mut client, login)?.ok_or_else(|| not_found(login))?;
     let previous = user.status.ok_or_else(|| {
@@ -65,7 +67,10 @@ fn find_user<T: Transport>(client: &mut QualysClient<T>, login: &str) -> Result<
 
 /// Sends the activation; Qualys's message, empty when it sent none.
 fn activate<T: Transport>(client: &mut QualysClient<T>, login: &str) -> Result<String> {
-    let response = client.send(&users::activate_request(login))?;
+    let response = client.send(&users::status_change_request(
+        users::UserAction::Activate,
+        login,
+    ))?;
     let message = users::parse_user_output(&response.body)
         .map_err(|error| error.or_status(response.status))?;
     Ok(message.unwrap_or_default())

@@ -1,7 +1,8 @@
 //! `launch-scan`: on-demand Cloud Agent scans, in batches.
 //!
-//! 1. The ids are validated before anything is sent: 1 to [`MAX_ASSET_IDS`] distinct ids, none
-//!    0. Duplicates are dropped, the first occurrence keeping its place.
+//! 1. The ids are validated before anything is sent ([`input::distinct_asset_ids`]): 1 to
+//!    [`MAX_ASSET_IDS`](input::MAX_ASSET_IDS) distinct ids, none 0. Duplicates are dropped,
+//!    the first occurrence keeping its place.
 //! 2. The ids go to Qualys's bulk launch in batches of [`scans::MAX_IDS_PER_CALL`], one write per
 //!    batch, never retried (except when Qualys said it did not run it: 409 with 1960 or 1965).
 //! 3. Each id sent is `launched` (Qualys listed it), `not-launched` (Qualys listed others), or
@@ -12,14 +13,12 @@
 //!    the failed batch's ids and error are in `failed-batch`, the ids of the batches after it,
 //!    never sent, in `not-sent`.
 
+use super::input;
 use crate::contract::{Connection, ScanRequest, ScanType};
 use crate::qualys::client::QualysClient;
-use crate::qualys::scans::{self, LaunchAnswer};
+use crate::qualys::scans::{self, LaunchAnswer, ScanKind};
 use crate::transport::Transport;
 use crate::{Error, Result};
-
-/// Most distinct asset ids one call takes.
-pub const MAX_ASSET_IDS: usize = 10_000;
 
 /// What `launch-scan` did; the export boundary turns it into the WIT `scan-launch`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,8 +52,8 @@ pub fn launch_scan<T: Transport>(
     conn: &Connection,
     request: &ScanRequest,
 ) -> Result<ScanOutcome> {
-    let asset_ids = distinct_asset_ids(&request.asset_ids)?;
-    let scan_type = scans::scan_name(request.scan_type.unwrap_or(ScanType::Inventory));
+    let asset_ids = input::distinct_asset_ids(&request.asset_ids)?;
+    let scan_type = scans::scan_name(scan_kind(request.scan_type.unwrap_or(ScanType::Inventory)));
     let mut client = super::open_client(transport, conn)?;
     let mut outcome = ScanOutcome {
         scan_type,
@@ -96,6 +95,18 @@ impl ScanOutcome {
     }
 }
 
+/// The protocol's kind of the WIT scan type.
+fn scan_kind(scan_type: ScanType) -> ScanKind {
+    match scan_type {
+        ScanType::Inventory => ScanKind::Inventory,
+        ScanType::Vulnerability => ScanKind::Vulnerability,
+        ScanType::PolicyCompliance => ScanKind::PolicyCompliance,
+        ScanType::Udc => ScanKind::Udc,
+        ScanType::Sca => ScanKind::Sca,
+        ScanType::Swca => ScanKind::Swca,
+    }
+}
+
 /// Launches one batch; what Qualys said it accepted.
 fn launch_batch<T: Transport>(
     client: &mut QualysClient<T>,
@@ -105,39 +116,6 @@ fn launch_batch<T: Transport>(
 ) -> Result<LaunchAnswer> {
     let response = client.send(&scans::launch_request(scan_type, override_cpu, batch)?)?;
     scans::parse_launched(&response.body).map_err(|error| error.or_status(response.status))
-}
-
-/// `ids` without duplicates, in the order given, once they are valid.
-fn distinct_asset_ids(ids: &[u64]) -> Result<Vec<u64>> {
-    if ids.is_empty() {
-        return Err(Error::invalid_input(
-            "asset-ids is empty: give 1 to 10000 host asset ids (search-agents' asset-id)",
-        ));
-    }
-    if ids.contains(&0) {
-        return Err(Error::invalid_input(
-            "asset-ids holds 0, which is no host asset id: take the ids from search-agents' \
-             asset-id",
-        ));
-    }
-    let mut distinct = ids.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.len() > MAX_ASSET_IDS {
-        return Err(Error::invalid_input(format!(
-            "asset-ids holds {} distinct ids; at most {MAX_ASSET_IDS} per call",
-            distinct.len()
-        )));
-    }
-    let mut taken = vec![false; distinct.len()];
-    let mut first_time = |id: &u64| {
-        let slot = distinct
-            .binary_search(id)
-            .ok()
-            .and_then(|at| taken.get_mut(at));
-        slot.is_some_and(|taken| !std::mem::replace(taken, true))
-    };
-    Ok(ids.iter().copied().filter(|id| first_time(id)).collect())
 }
 
 #[cfg(test)]
@@ -195,7 +173,7 @@ mod tests {
 
     #[test]
     fn empty_zero_or_too_many_ids_are_rejected_before_any_request() {
-        let too_many: Vec<u64> = (1..=MAX_ASSET_IDS as u64 + 1).collect();
+        let too_many: Vec<u64> = (1..=input::MAX_ASSET_IDS as u64 + 1).collect();
         let mut script = Scripted::new(vec![]);
         for ids in [vec![], vec![5, 0, 7], too_many] {
             let error = run(&mut script, &request(ids)).unwrap_err();
@@ -206,16 +184,18 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_are_dropped_in_the_order_given() {
-        assert_eq!(
-            distinct_asset_ids(&[5, 3, 5, 1, 3, 9]).unwrap(),
-            [5, 3, 1, 9]
-        );
-        let many_repeats: Vec<u64> = (0..30_000).map(|n| n % 7 + 1).collect();
-        assert_eq!(
-            distinct_asset_ids(&many_repeats).unwrap(),
-            [1, 2, 3, 4, 5, 6, 7]
-        );
+    fn every_scan_type_has_its_exact_qualys_name() {
+        let names = [
+            (ScanType::Inventory, "Inventory_Scan"),
+            (ScanType::Vulnerability, "Vulnerability_Scan"),
+            (ScanType::PolicyCompliance, "PolicyCompliance_Scan"),
+            (ScanType::Udc, "UDC_Scan"),
+            (ScanType::Sca, "SCA_Scan"),
+            (ScanType::Swca, "SWCA_scan"),
+        ];
+        for (scan_type, name) in names {
+            assert_eq!(scans::scan_name(scan_kind(scan_type)), name);
+        }
     }
 
     #[test]

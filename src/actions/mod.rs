@@ -1,12 +1,16 @@
 //! The actions, one module each: what to ask Qualys, in which order, and what to return.
 //!
 //! Every action takes a [`Transport`](crate::transport::Transport) and the WIT records of its
-//! inputs, validates the inputs before anything is sent, and returns a WIT record or an
+//! inputs, validates the inputs with [`input`] before anything is sent (this is the one layer
+//! that validates what callers pass), calls the protocol in [`qualys`](crate::qualys) with the
+//! protocol's own types, converts its answers to WIT records, and returns a WIT record or an
 //! [`Error`](crate::Error). `launch-scan` returns a [`ScanOutcome`] instead, because its result
 //! holds the error of a failed batch: the export boundary converts it with the other errors.
 
 mod activate_user;
 mod describe;
+#[doc(hidden)]
+pub mod input;
 mod launch_scan;
 mod search_agents;
 mod test_connection;
@@ -19,13 +23,13 @@ pub use test_connection::test_connection;
 
 use crate::Result;
 use crate::contract::Connection;
-use crate::qualys::client::{Credentials, QualysClient};
+use crate::qualys::client::QualysClient;
 use crate::qualys::server::ApiServer;
 use crate::transport::Transport;
 
 /// A client for `conn`, once its credentials, timeout and server are valid.
 fn open_client<T: Transport>(transport: T, conn: &Connection) -> Result<QualysClient<T>> {
-    let credentials = Credentials::new(&conn.username, &conn.password, conn.timeout_ms)?;
+    let credentials = input::credentials(conn)?;
     let server = ApiServer::resolve(conn.server.as_deref(), &credentials.username)?;
     Ok(QualysClient::new(transport, server, &credentials))
 }

@@ -1,9 +1,10 @@
 //! `search-agents`: Cloud Agents by check-in window, host name and OS, page after page.
 //!
-//! 1. The query is validated before anything is sent: each filter at most
-//!    [`MAX_FILTER_CHARS`] characters without control characters (an empty string is no
-//!    filter), `limit` in 1..=[`MAX_LIMIT`], dates in one of the [accepted formats], the
-//!    window not reversed, and the cursor one we made for these same filters.
+//! 1. The query is validated before anything is sent ([`input::search_query`]): each filter at
+//!    most [`MAX_FILTER_CHARS`](input::MAX_FILTER_CHARS) characters without control characters
+//!    (an empty string is no filter), `limit` in 1..=[`MAX_LIMIT`](input::MAX_LIMIT), dates in
+//!    one of the [accepted formats], the window not reversed, and the cursor one we made for
+//!    these same filters.
 //! 2. Every page asks for `tagName EQUALS Cloud Agent`, `lastCheckedIn GREATER from`,
 //!    `lastCheckedIn LESSER to`, `name CONTAINS host-name` and `os CONTAINS os` (those given),
 //!    with `limitResults` = min(still wanted, 1000); the next page adds `id GREATER lastId`.
@@ -15,26 +16,19 @@
 //!    was in the middle of a Qualys page.
 //!
 //! An answer that would make the search loop or skip (an empty page that says there is more, a
-//! `lastId` that does not advance, ids out of order) ends it with `bad-response`.
+//! `lastId` that does not advance, ids out of order) ends it with `bad-response`. Qualys's
+//! host assets become WIT agents one by one as they are returned, each field moved, not copied.
 //!
 //! [accepted formats]: crate::qualys::dates::ACCEPTED_FORMATS
 
+use super::input::{self, SearchFilters, SearchQuery};
 use crate::contract::{Agent, AgentPage, AgentQuery, Connection};
 use crate::qualys::client::{ApiRequest, QualysClient, Started};
 use crate::qualys::cursor;
-use crate::qualys::dates::UtcInstant;
-use crate::qualys::hostasset::{self, Criterion, MAX_LIMIT_RESULTS, Operator, SearchPage};
+use crate::qualys::hostasset::{self, HostAsset, MAX_LIMIT_RESULTS, SearchPage};
+use crate::qualys::service_request::{Criterion, Operator};
 use crate::transport::Transport;
 use crate::{Error, Result};
-
-/// Most characters of one filter.
-pub const MAX_FILTER_CHARS: usize = 256;
-
-/// Agents returned when the query sets no limit.
-pub const DEFAULT_LIMIT: u32 = 1000;
-
-/// Most agents one call returns.
-pub const MAX_LIMIT: u32 = 10_000;
 
 /// Runs `search-agents` for `query`.
 pub fn search_agents<T: Transport>(
@@ -42,59 +36,13 @@ pub fn search_agents<T: Transport>(
     conn: &Connection,
     query: &AgentQuery,
 ) -> Result<AgentPage> {
-    let search = Search::from_query(query)?;
+    let search = input::search_query(query)?;
     let mut client = super::open_client(transport, conn)?;
     search.run(&mut client)
 }
 
-/// A validated query: what to ask for, how many agents, and where to start.
-#[derive(Debug)]
-struct Search {
-    /// The filters a cursor is bound to, normalised.
-    filters: Filters,
-    /// How many agents to return at most.
-    limit: usize,
-    /// The asset id to continue after, from the cursor.
-    start_after: Option<u64>,
-}
-
-/// The filters of a query, dates written as Qualys takes them.
-#[derive(Debug)]
-struct Filters {
-    from: Option<String>,
-    to: Option<String>,
-    host_name: Option<String>,
-    os: Option<String>,
-}
-
-impl Search {
-    fn from_query(query: &AgentQuery) -> Result<Self> {
-        let from = text_filter(
-            "last-checked-in-from",
-            query.last_checked_in_from.as_deref(),
-        )?;
-        let to = text_filter("last-checked-in-to", query.last_checked_in_to.as_deref())?;
-        let host_name = text_filter("host-name", query.host_name.as_deref())?;
-        let os = text_filter("os", query.os.as_deref())?;
-        let limit = limit(query.limit)?;
-        let (from, to) = window(from, to)?;
-        let filters = Filters {
-            from,
-            to,
-            host_name: host_name.map(str::to_owned),
-            os: os.map(str::to_owned),
-        };
-        let start_after = match query.cursor.as_deref().filter(|text| !text.is_empty()) {
-            Some(text) => Some(cursor::decode(text, &filters.key())?),
-            None => None,
-        };
-        Ok(Self {
-            filters,
-            limit,
-            start_after,
-        })
-    }
-
+/// The search itself, over a validated query.
+impl SearchQuery {
     /// Reads pages until `limit` agents are in hand or Qualys has no more.
     ///
     /// As soon as a page has arrived, its head (`count`, `hasMoreRecords`, `lastId`) tells
@@ -122,7 +70,7 @@ impl Search {
             let SearchPage {
                 has_more_records,
                 last_id,
-                agents: mut found,
+                assets: mut found,
                 ..
             } = hostasset::parse_search_page(&response.body)?;
             drop(response);
@@ -130,9 +78,9 @@ impl Search {
             let fresh = fresh_in_id_order(&mut found, after);
             let more_in_page = fresh.len() > wanted;
             agents.reserve(fresh.len().min(wanted));
-            for agent in fresh.take(wanted) {
-                after = Some(agent.asset_id);
-                agents.push(agent);
+            for asset in fresh.take(wanted) {
+                after = Some(asset.id);
+                agents.push(agent(asset));
             }
             if agents.len() >= self.limit {
                 return Ok(self.result(agents, more_in_page || has_more_records));
@@ -182,17 +130,7 @@ impl Search {
     }
 }
 
-impl Filters {
-    /// What a cursor is bound to, in a fixed order.
-    fn key(&self) -> [Option<&str>; 4] {
-        [
-            self.from.as_deref(),
-            self.to.as_deref(),
-            self.host_name.as_deref(),
-            self.os.as_deref(),
-        ]
-    }
-
+impl SearchFilters {
     /// The criteria of every page: the Cloud Agent tag and the filters given.
     fn criteria(&self) -> Vec<Criterion> {
         let optional = [
@@ -209,66 +147,6 @@ impl Filters {
         }
         criteria
     }
-}
-
-/// A filter's text: `None` when absent or empty; too long or with control characters is
-/// `invalid-input`.
-fn text_filter<'q>(name: &str, text: Option<&'q str>) -> Result<Option<&'q str>> {
-    let Some(text) = text.filter(|text| !text.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > MAX_FILTER_CHARS {
-        return Err(Error::invalid_input(format!(
-            "{name} is longer than {MAX_FILTER_CHARS} characters"
-        )));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(Error::invalid_input(format!(
-            "{name} must not contain control characters"
-        )));
-    }
-    Ok(Some(text))
-}
-
-/// The limit, defaulted and checked.
-fn limit(limit: Option<u32>) -> Result<usize> {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::invalid_input(format!(
-            "limit must be from 1 to {MAX_LIMIT}, not {limit}"
-        )));
-    }
-    Ok(limit as usize)
-}
-
-/// The check-in window as Qualys takes it; a window whose start is after its end is
-/// `invalid-input` naming both.
-fn window(from: Option<&str>, to: Option<&str>) -> Result<(Option<String>, Option<String>)> {
-    let start = instant("last-checked-in-from", from)?;
-    let end = instant("last-checked-in-to", to)?;
-    if let (Some(start), Some(end), Some(from), Some(to)) = (start, end, from, to)
-        && start > end
-    {
-        return Err(Error::invalid_input(format!(
-            "last-checked-in-from {from:?} is later than last-checked-in-to {to:?}"
-        )));
-    }
-    Ok((
-        start.map(UtcInstant::to_qualys),
-        end.map(UtcInstant::to_qualys),
-    ))
-}
-
-/// A date filter as a UTC instant; a date that does not parse is `invalid-input` naming the
-/// field, the value and the accepted formats.
-fn instant(name: &str, text: Option<&str>) -> Result<Option<UtcInstant>> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    UtcInstant::parse(text).map(Some).map_err(|error| Error {
-        message: [name, ": ", &error.message].concat(),
-        ..error
-    })
 }
 
 /// Which page a search request asks for: its `limitResults` and the id it continues after.
@@ -291,17 +169,36 @@ impl PageKey {
     }
 }
 
-/// The agents of a page not returned yet, in ascending id order, each once.
+/// The WIT agent of a Qualys host asset, each field moved.
+fn agent(asset: HostAsset) -> Agent {
+    Agent {
+        asset_id: asset.id,
+        agent_id: asset.agent_id,
+        name: asset.name,
+        dns_host_name: asset.dns_host_name,
+        address: asset.address,
+        os: asset.os,
+        platform: asset.platform,
+        agent_version: asset.agent_version,
+        status: asset.status,
+        last_checked_in: asset.last_checked_in,
+        activated_modules: asset.activated_modules,
+        tags: asset.tags,
+    }
+}
+
+/// The assets of a page not returned yet, in ascending id order, each once.
 ///
 /// No source says Qualys guarantees the order of a page, so the page is sorted rather than
-/// refused; an agent at or before `after` was already returned (a page that repeats one) and
+/// refused; an asset at or before `after` was already returned (a page that repeats one) and
 /// is dropped. Paging itself still relies on `lastId` (see [`next_after`]).
-fn fresh_in_id_order(page: &mut Vec<Agent>, after: Option<u64>) -> std::vec::Drain<'_, Agent> {
-    page.sort_by_key(|agent| agent.asset_id);
-    page.dedup_by_key(|agent| agent.asset_id);
-    let seen = after.map_or(0, |after| {
-        page.partition_point(|agent| agent.asset_id <= after)
-    });
+fn fresh_in_id_order(
+    page: &mut Vec<HostAsset>,
+    after: Option<u64>,
+) -> std::vec::Drain<'_, HostAsset> {
+    page.sort_by_key(|asset| asset.id);
+    page.dedup_by_key(|asset| asset.id);
+    let seen = after.map_or(0, |after| page.partition_point(|asset| asset.id <= after));
     page.drain(seen..)
 }
 
@@ -685,7 +582,7 @@ mod tests {
 
     #[test]
     fn invalid_queries_are_rejected_before_anything_is_sent() {
-        let long = "a".repeat(MAX_FILTER_CHARS + 1);
+        let long = "a".repeat(input::MAX_FILTER_CHARS + 1);
         let cases = [
             (
                 "limit 0",
@@ -697,7 +594,7 @@ mod tests {
             (
                 "limit too high",
                 AgentQuery {
-                    limit: Some(MAX_LIMIT + 1),
+                    limit: Some(input::MAX_LIMIT + 1),
                     ..query()
                 },
             ),
@@ -763,7 +660,7 @@ mod tests {
     fn a_filter_of_exactly_256_characters_is_accepted() {
         let mut script = Scripted::new(vec![ok(page([], false))]);
         let query = AgentQuery {
-            host_name: Some("é".repeat(MAX_FILTER_CHARS)),
+            host_name: Some("é".repeat(input::MAX_FILTER_CHARS)),
             ..query()
         };
         assert!(run(&mut script, &query).is_ok());

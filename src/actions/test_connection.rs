@@ -14,8 +14,9 @@
 
 use crate::contract::{Capability, Connection, ConnectionReport, RateLimit};
 use crate::qualys::client::QualysClient;
-use crate::qualys::hostasset::{self, Criterion};
+use crate::qualys::hostasset;
 use crate::qualys::rate_limit::RateLimitHeaders;
+use crate::qualys::service_request::Criterion;
 use crate::qualys::{about, portal_version, users};
 use crate::transport::Transport;
 use crate::{Error, ErrorKind, Result};

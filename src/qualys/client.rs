@@ -43,7 +43,8 @@ const BACKOFF_BASE_NANOS: u64 = 500 * NANOS_PER_MILLI;
 /// Qualys gives no wait.
 const CONCURRENCY_BACKOFF_NANOS: u64 = 2 * NANOS_PER_SEC;
 
-/// Credentials and limits of one action, checked before anything is sent.
+/// Credentials and limits of one action, validated by the actions
+/// ([`input::credentials`](crate::actions::input::credentials)) before anything is sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// The Qualys username.
@@ -61,31 +62,6 @@ impl std::fmt::Debug for Credentials {
             .field("password", &"<redacted>")
             .field("timeout_ms", &self.timeout_ms)
             .finish()
-    }
-}
-
-impl Credentials {
-    /// Validates a username, password and optional timeout.
-    pub fn new(username: &str, password: &str, timeout_ms: Option<u32>) -> Result<Self> {
-        if username.trim().is_empty() {
-            return Err(Error::invalid_input("the username is empty"));
-        }
-        if username.contains(':') || username.chars().any(char::is_control) {
-            return Err(Error::invalid_input(
-                "the username must not contain ':' or control characters",
-            ));
-        }
-        if password.is_empty() {
-            return Err(Error::invalid_input("the password is empty"));
-        }
-        if timeout_ms == Some(0) {
-            return Err(Error::invalid_input("timeout-ms must be at least 1"));
-        }
-        Ok(Self {
-            username: username.trim().to_owned(),
-            password: password.to_owned(),
-            timeout_ms: timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
-        })
     }
 }
 
@@ -320,7 +296,7 @@ fn retry_wait(error: &Error, effect: Effect, attempt: u32) -> Option<u64> {
 /// Server errors and connection failures; not a host's refusal, not a Qualys error code.
 fn is_transient(error: &Error) -> bool {
     match error.kind {
-        ErrorKind::Transport => !error.message.contains("refused to send"),
+        ErrorKind::Transport => !error.is_host_refusal(),
         ErrorKind::Upstream => error.http_status.is_some_and(|status| status >= 500),
         _ => false,
     }
@@ -361,7 +337,11 @@ mod tests {
     }
 
     fn client(script: &mut Scripted, timeout_ms: u32) -> QualysClient<&mut Scripted> {
-        let credentials = Credentials::new("acme_ab1", "p:ss@w&rd<ü>", Some(timeout_ms)).unwrap();
+        let credentials = Credentials {
+            username: "acme_ab1".to_owned(),
+            password: "p:ss@w&rd<ü>".to_owned(),
+            timeout_ms,
+        };
         let server = ApiServer::from_platform_code("US2").unwrap();
         QualysClient::new(script, server, &credentials)
     }
@@ -494,12 +474,12 @@ mod tests {
 
     #[test]
     fn a_host_refusal_is_not_retried() {
-        let refused = Error::new(
-            ErrorKind::Transport,
-            "the host refused to send a request to x",
-        );
+        let refused = crate::transport::host_refused("qualysapi.qg2.apps.qualys.com");
         let mut script = Scripted::new(vec![Err(refused), ok("<A/>")]);
-        let _ = client(&mut script, 10_000).send(&ApiRequest::get("/msp/about.php"));
+        let error = client(&mut script, 10_000)
+            .send(&ApiRequest::get("/msp/about.php"))
+            .unwrap_err();
+        assert!(error.is_host_refusal());
         assert_eq!(script.sent.len(), 1);
     }
 
@@ -511,27 +491,5 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.kind, ErrorKind::Upstream);
         assert!(script.slept.is_empty());
-    }
-
-    #[test]
-    fn credentials_are_validated_before_anything_is_sent() {
-        let cases = [
-            ("", "pw", None),
-            ("  ", "pw", None),
-            ("a:b", "pw", None),
-            ("acme_ab1", "", None),
-            ("acme_ab1", "pw", Some(0)),
-        ];
-        for (username, password, timeout) in cases {
-            let error = Credentials::new(username, password, timeout).unwrap_err();
-            assert_eq!(error.kind, ErrorKind::InvalidInput, "{username:?}");
-        }
-    }
-
-    #[test]
-    fn credentials_never_print_the_password() {
-        let credentials = Credentials::new("acme_ab1", "hunter2", None).unwrap();
-        assert!(!format!("{credentials:?}").contains("hunter2"));
-        assert_eq!(credentials.timeout_ms, DEFAULT_TIMEOUT_MS);
     }
 }

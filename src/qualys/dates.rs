@@ -12,7 +12,8 @@
 //! reads a clock.
 //!
 //! The four fixed layouts are matched by a small pattern scanner (`digits`) instead of
-//! `time`'s format descriptions, whose parser and formatter cost about 50 KB of component.
+//! `time`'s format descriptions, whose parser and formatter would make the component much
+//! larger for the same four layouts.
 //! `time` still does the parts that are easy to get wrong: which dates exist (month lengths,
 //! leap years) and offset arithmetic across day, month and year boundaries.
 

@@ -1,21 +1,16 @@
 //! Host assets (`/qps/rest/2.0/{count,search}/am/hostasset`): request bodies and answers.
 //!
-//! A QPS request body is a `ServiceRequest` with optional `preferences` and AND-ed
-//! `Criteria`. Bodies are written with quick-xml's escaping writer, so a value such as
-//! `R&D <lab>` is searched for literally.
+//! Both requests carry a QPS `ServiceRequest` body ([`service_request`](super::service_request)).
 //!
 //! A search answers one page, in ascending id order as far as recordings show: `count` (records in this page),
 //! `hasMoreRecords`, `lastId` (the last id of the page, for `id GREATER lastId`) and
-//! `data/HostAsset*`. The search asks only for the fields an [`Agent`] carries
+//! `data/HostAsset*`. The search asks only for the fields a [`HostAsset`] carries
 //! ([`AGENT_FIELDS`]), so assets with long software and vulnerability lists do not bloat the
 //! page, and [`parse_search_page`] reads the page in one streaming pass.
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
-
 use super::client::{ApiRequest, Effect};
+use super::service_request::{Criterion, XML_CONTENT_TYPE, service_request};
 use super::xml::{self, Flow, Node};
-use crate::contract::Agent;
 use crate::{Error, Result};
 
 /// Path of the count endpoint.
@@ -27,118 +22,10 @@ pub const SEARCH_PATH: &str = "/qps/rest/2.0/search/am/hostasset";
 /// Largest `limitResults` Qualys accepts.
 pub const MAX_LIMIT_RESULTS: u32 = 1000;
 
-/// The `fields` of a search: what an [`Agent`] carries, and nothing else.
+/// The `fields` of a search: what a [`HostAsset`] carries, and nothing else.
 pub const AGENT_FIELDS: &str = "id,name,dnsHostName,address,os,tags.list.TagSimple.name,\
      agentInfo.agentId,agentInfo.agentVersion,agentInfo.status,agentInfo.lastCheckedIn,\
      agentInfo.platform,agentInfo.activatedModule";
-
-/// The tag every Cloud Agent asset carries.
-pub const CLOUD_AGENT_TAG: &str = "Cloud Agent";
-
-/// Content type of QPS request bodies.
-pub const XML_CONTENT_TYPE: &str = "text/xml";
-
-/// A QPS criterion operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operator {
-    /// `EQUALS`.
-    Equals,
-    /// `CONTAINS` (case-sensitive).
-    Contains,
-    /// `GREATER` (strict).
-    Greater,
-    /// `LESSER` (strict).
-    Lesser,
-    /// `IN` (comma-separated values).
-    In,
-}
-
-impl Operator {
-    /// The operator as Qualys spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Equals => "EQUALS",
-            Self::Contains => "CONTAINS",
-            Self::Greater => "GREATER",
-            Self::Lesser => "LESSER",
-            Self::In => "IN",
-        }
-    }
-}
-
-/// One `<Criteria field=… operator=…>value</Criteria>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Criterion {
-    /// The field, e.g. `lastCheckedIn`.
-    pub field: &'static str,
-    /// The operator.
-    pub operator: Operator,
-    /// The value, unescaped.
-    pub value: String,
-}
-
-impl Criterion {
-    /// A criterion.
-    pub fn new(field: &'static str, operator: Operator, value: impl Into<String>) -> Self {
-        Self {
-            field,
-            operator,
-            value: value.into(),
-        }
-    }
-
-    /// `tagName EQUALS Cloud Agent`.
-    pub fn cloud_agent_tag() -> Self {
-        Self::new("tagName", Operator::Equals, CLOUD_AGENT_TAG)
-    }
-}
-
-/// `<ServiceRequest>[<preferences><limitResults>N</limitResults></preferences>]<filters>…`.
-///
-/// Written with quick-xml's `Writer`, which escapes every value and attribute. Every element
-/// goes through [`write_event`] with a plain [`Event`] (the closure-based element builders
-/// would cost the component some 7 KB for the same bytes).
-pub fn service_request(limit_results: Option<u32>, criteria: &[Criterion]) -> Result<Vec<u8>> {
-    let mut writer = Writer::new(Vec::new());
-    write_event(&mut writer, Event::Start(BytesStart::new("ServiceRequest")))?;
-    if let Some(limit) = limit_results {
-        write_event(&mut writer, Event::Start(BytesStart::new("preferences")))?;
-        write_element(
-            &mut writer,
-            BytesStart::new("limitResults"),
-            &limit.to_string(),
-        )?;
-        write_event(&mut writer, Event::End(BytesEnd::new("preferences")))?;
-    }
-    if !criteria.is_empty() {
-        write_event(&mut writer, Event::Start(BytesStart::new("filters")))?;
-        for criterion in criteria {
-            let start = BytesStart::new("Criteria").with_attributes([
-                ("field", criterion.field),
-                ("operator", criterion.operator.as_str()),
-            ]);
-            write_element(&mut writer, start, &criterion.value)?;
-        }
-        write_event(&mut writer, Event::End(BytesEnd::new("filters")))?;
-    }
-    write_event(&mut writer, Event::End(BytesEnd::new("ServiceRequest")))?;
-    Ok(writer.into_inner())
-}
-
-/// Writes `<start>text</name>`, `text` escaped.
-fn write_element(writer: &mut Writer<Vec<u8>>, start: BytesStart<'_>, text: &str) -> Result<()> {
-    let end = start.to_end().into_owned();
-    write_event(writer, Event::Start(start))?;
-    write_event(writer, Event::Text(BytesText::new(text)))?;
-    write_event(writer, Event::End(end))
-}
-
-/// Writes one event of a request body.
-fn write_event(writer: &mut Writer<Vec<u8>>, event: Event<'_>) -> Result<()> {
-    writer
-        .write_event(event)
-        .map_err(|error| Error::invalid_input(format!("could not write the request: {error}")))
-}
 
 /// The count request for `criteria`.
 pub fn count_request(criteria: &[Criterion]) -> Result<ApiRequest> {
@@ -187,7 +74,36 @@ pub struct SearchPage {
     /// `lastId`: the id to continue after.
     pub last_id: Option<u64>,
     /// The `HostAsset` elements, in the order of the page.
-    pub agents: Vec<Agent>,
+    pub assets: Vec<HostAsset>,
+}
+
+/// One `HostAsset` of a search page: the fields of [`AGENT_FIELDS`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostAsset {
+    /// `id`, the host asset id.
+    pub id: u64,
+    /// `name` (empty when missing).
+    pub name: String,
+    /// `dnsHostName`.
+    pub dns_host_name: Option<String>,
+    /// `address`.
+    pub address: Option<String>,
+    /// `os`.
+    pub os: Option<String>,
+    /// `tags/list/TagSimple/name`, in the order of the page.
+    pub tags: Vec<String>,
+    /// `agentInfo/agentId`.
+    pub agent_id: Option<String>,
+    /// `agentInfo/agentVersion`.
+    pub agent_version: Option<String>,
+    /// `agentInfo/status`.
+    pub status: Option<String>,
+    /// `agentInfo/lastCheckedIn`.
+    pub last_checked_in: Option<String>,
+    /// `agentInfo/platform`.
+    pub platform: Option<String>,
+    /// `agentInfo/activatedModule`, split at its commas.
+    pub activated_modules: Vec<String>,
 }
 
 /// Parses a search answer, `<ServiceResponse>…<data><HostAsset>…</HostAsset>…</data>`.
@@ -218,7 +134,7 @@ pub fn parse_search_page(body: &[u8]) -> Result<SearchPage> {
             },
             Node::Close { path } if xml::is_path(path, HOST_ASSET) => {
                 if let Some(fields) = asset.take() {
-                    page.agents.push(fields.into_agent()?);
+                    page.assets.push(fields.into_host_asset()?);
                 }
             }
             _ => {}
@@ -336,13 +252,13 @@ impl AssetFields {
         Ok(())
     }
 
-    /// The agent, once its `HostAsset` closed; without an id it is `bad-response`.
-    fn into_agent(self) -> Result<Agent> {
-        let asset_id = self
+    /// The asset, once its `HostAsset` closed; without an id it is `bad-response`.
+    fn into_host_asset(self) -> Result<HostAsset> {
+        let id = self
             .id
             .ok_or_else(|| Error::bad_response("a HostAsset of the search answer has no id"))?;
-        Ok(Agent {
-            asset_id,
+        Ok(HostAsset {
+            id,
             agent_id: self.agent_id,
             name: self.name.unwrap_or_default(),
             dns_host_name: self.dns_host_name,
@@ -393,6 +309,7 @@ fn boolean(name: &str, text: &str) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::ErrorKind;
+    use crate::qualys::service_request::Operator;
     use proptest::prelude::*;
     use quick_xml::Reader;
     use quick_xml::events::Event;
@@ -550,9 +467,9 @@ mod tests {
         assert_eq!(page.count, Some(2));
         assert!(page.has_more_records);
         assert_eq!(page.last_id, Some(48_213_117));
-        assert_eq!(page.agents.len(), 2);
-        let first = &page.agents[0];
-        assert_eq!(first.asset_id, 48_213_100);
+        assert_eq!(page.assets.len(), 2);
+        let first = &page.assets[0];
+        assert_eq!(first.id, 48_213_100);
         assert_eq!(first.name, "R&D <lab>");
         assert_eq!(first.dns_host_name.as_deref(), Some("rd-lab.example.com"));
         assert_eq!(first.address.as_deref(), Some("10.0.0.7"));
@@ -575,8 +492,8 @@ mod tests {
     #[test]
     fn a_list_of_one_and_missing_optional_fields_are_accepted() {
         let page = parse_search_page(PAGE.as_bytes()).unwrap();
-        let second = &page.agents[1];
-        assert_eq!(second.asset_id, 48_213_117);
+        let second = &page.assets[1];
+        assert_eq!(second.id, 48_213_117);
         assert_eq!(second.tags, ["Cloud Agent"]);
         assert_eq!(second.activated_modules, ["AGENT_VM"]);
         assert_eq!(
@@ -595,11 +512,11 @@ mod tests {
     fn unknown_elements_never_fill_agent_fields() {
         let page = parse_search_page(PAGE.as_bytes()).unwrap();
         assert_eq!(
-            page.agents[0].name, "R&D <lab>",
+            page.assets[0].name, "R&D <lab>",
             "not agentConfiguration/name"
         );
-        assert_eq!(page.agents[1].name, "kiosk", "not newElement/name");
-        assert!(!page.agents[0].tags.contains(&"openssl".to_owned()));
+        assert_eq!(page.assets[1].name, "kiosk", "not newElement/name");
+        assert!(!page.assets[0].tags.contains(&"openssl".to_owned()));
     }
 
     #[test]
@@ -609,9 +526,9 @@ mod tests {
             "<count>1</count><hasMoreRecords>false</hasMoreRecords><lastId>5</lastId>",
         );
         let page = parse_search_page(body.as_bytes()).unwrap();
-        assert_eq!(page.agents.len(), 1);
-        assert_eq!(page.agents[0].name, "");
-        assert!(page.agents[0].tags.is_empty());
+        assert_eq!(page.assets.len(), 1);
+        assert_eq!(page.assets[0].name, "");
+        assert!(page.assets[0].tags.is_empty());
         assert!(!page.has_more_records);
     }
 
@@ -622,7 +539,7 @@ mod tests {
                     </ServiceResponse><!-- CONFIDENTIAL -->";
         let page = parse_search_page(body.as_bytes()).unwrap();
         assert_eq!(page.count, Some(0));
-        assert!(page.agents.is_empty());
+        assert!(page.assets.is_empty());
         assert_eq!(page.last_id, None);
         assert!(!page.has_more_records);
     }
@@ -653,26 +570,6 @@ mod tests {
     }
 
     #[test]
-    fn values_are_escaped_in_the_request_body() {
-        let body = service_request(
-            Some(10),
-            &[
-                Criterion::cloud_agent_tag(),
-                Criterion::new("name", Operator::Contains, "R&D <\"lab\"> 'x'"),
-            ],
-        )
-        .unwrap();
-        let text = String::from_utf8(body).unwrap();
-        assert_eq!(
-            text,
-            "<ServiceRequest><preferences><limitResults>10</limitResults></preferences>\
-             <filters><Criteria field=\"tagName\" operator=\"EQUALS\">Cloud Agent</Criteria>\
-             <Criteria field=\"name\" operator=\"CONTAINS\">R&amp;D &lt;&quot;lab&quot;&gt; &apos;x&apos;\
-             </Criteria></filters></ServiceRequest>"
-        );
-    }
-
-    #[test]
     fn the_count_is_read() {
         let body = b"<?xml version=\"1.0\"?><ServiceResponse><responseCode>SUCCESS</responseCode>\
                      <count>1234</count></ServiceResponse>";
@@ -700,7 +597,7 @@ mod tests {
             (head.count, head.has_more_records, head.last_id),
             (Some(2), true, Some(9))
         );
-        assert!(head.agents.is_empty());
+        assert!(head.assets.is_empty());
     }
 
     #[test]

@@ -15,8 +15,6 @@ pub struct RateLimitHeaders {
     pub to_wait_secs: Option<u32>,
     /// Concurrent calls allowed (`X-Concurrency-Limit-Limit`).
     pub concurrency_limit: Option<u32>,
-    /// Calls running now (`X-Concurrency-Limit-Running`).
-    pub concurrency_running: Option<u32>,
 }
 
 impl RateLimitHeaders {
@@ -28,7 +26,6 @@ impl RateLimitHeaders {
             remaining: response.header_u32("x-ratelimit-remaining"),
             to_wait_secs: response.header_u32("x-ratelimit-towait-sec"),
             concurrency_limit: response.header_u32("x-concurrency-limit-limit"),
-            concurrency_running: response.header_u32("x-concurrency-limit-running"),
         }
     }
 
@@ -43,18 +40,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn headers_are_read_case_insensitively_as_lower_case_names() {
-        let response = HttpResponse {
-            status: 200,
-            headers: vec![
-                ("x-ratelimit-limit".into(), b"300".to_vec()),
+    fn headers_the_host_names_in_any_case_are_read_through_the_transport() {
+        // Built the way the transport builds every answer, from the names as the host gives
+        // them: Qualys writes `X-RateLimit-Limit`, a proxy may write `X-RATELIMIT-REMAINING`.
+        let response = HttpResponse::from_host(
+            200,
+            vec![
+                ("X-RateLimit-Limit".into(), b"300".to_vec()),
                 ("x-ratelimit-window-sec".into(), b" 3600 ".to_vec()),
-                ("x-ratelimit-remaining".into(), b"299".to_vec()),
-                ("x-concurrency-limit-limit".into(), b"2".to_vec()),
-                ("x-ratelimit-towait-sec".into(), b"soon".to_vec()),
+                ("X-RATELIMIT-REMAINING".into(), b"299".to_vec()),
+                ("X-Concurrency-Limit-Limit".into(), b"2".to_vec()),
+                ("X-RateLimit-ToWait-Sec".into(), b"soon".to_vec()),
             ],
-            body: Vec::new(),
-        };
+        );
         let headers = RateLimitHeaders::from_response(&response);
         assert_eq!(headers.limit, Some(300));
         assert_eq!(headers.window_secs, Some(3600));

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use super::cursor;
 use super::dates::UtcInstant;
 use super::errors;
-use super::server::{ApiServer, PLATFORMS};
+use super::server::PLATFORMS;
 use super::xml::{self, Flow, Node};
 use super::{about, hostasset, portal_version, scans, users};
 use crate::transport::{HttpResponse, Scheme};
@@ -257,7 +257,7 @@ proptest! {
         server in servers(),
         username in prop_oneof!["[a-z]{1,6}[_23456!-][a-z]{1,3}[0-9]?", any::<String>()],
     ) {
-        let resolved = match ApiServer::resolve(server.as_deref(), &username) {
+        let resolved = match super::server::resolve(server.as_deref(), &username) {
             Ok(resolved) => resolved,
             Err(error) => {
                 prop_assert_eq!(error.kind, ErrorKind::InvalidInput);

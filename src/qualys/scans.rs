@@ -27,10 +27,9 @@
 //! would launch the scans twice.
 
 use super::client::{ApiRequest, Effect};
-use super::hostasset::{self, Criterion, Operator};
+use super::service_request::{Criterion, Operator, XML_CONTENT_TYPE, service_request};
 use super::xml::{self, Flow, Node};
 use crate::Result;
-use crate::contract::ScanType;
 
 /// Path of the bulk launch endpoint.
 pub const LAUNCH_PATH: &str = "/qps/rest/1.0/ods/ca/agentasset";
@@ -38,15 +37,32 @@ pub const LAUNCH_PATH: &str = "/qps/rest/1.0/ods/ca/agentasset";
 /// Most asset ids in one launch call, as working integrations send them.
 pub const MAX_IDS_PER_CALL: usize = 1000;
 
-/// The `scan` parameter of a scan type: Qualys's exact name (note `SWCA_scan`).
-pub fn scan_name(scan_type: ScanType) -> &'static str {
-    match scan_type {
-        ScanType::Inventory => "Inventory_Scan",
-        ScanType::Vulnerability => "Vulnerability_Scan",
-        ScanType::PolicyCompliance => "PolicyCompliance_Scan",
-        ScanType::Udc => "UDC_Scan",
-        ScanType::Sca => "SCA_Scan",
-        ScanType::Swca => "SWCA_scan",
+/// The kinds of on-demand Cloud Agent scan the launch endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanKind {
+    /// `Inventory_Scan`.
+    Inventory,
+    /// `Vulnerability_Scan`.
+    Vulnerability,
+    /// `PolicyCompliance_Scan`.
+    PolicyCompliance,
+    /// `UDC_Scan`: user-defined controls.
+    Udc,
+    /// `SCA_Scan`: security configuration assessment.
+    Sca,
+    /// `SWCA_scan`: software composition analysis.
+    Swca,
+}
+
+/// The `scan` parameter of a scan kind: Qualys's exact name (note `SWCA_scan`).
+pub fn scan_name(kind: ScanKind) -> &'static str {
+    match kind {
+        ScanKind::Inventory => "Inventory_Scan",
+        ScanKind::Vulnerability => "Vulnerability_Scan",
+        ScanKind::PolicyCompliance => "PolicyCompliance_Scan",
+        ScanKind::Udc => "UDC_Scan",
+        ScanKind::Sca => "SCA_Scan",
+        ScanKind::Swca => "SWCA_scan",
     }
 }
 
@@ -67,15 +83,12 @@ pub fn launch_request(
         Criterion::cloud_agent_tag(),
         Criterion::new("id", Operator::In, ids),
     ];
-    let body = hostasset::service_request(None, &criteria)?;
-    Ok(ApiRequest::post(
-        LAUNCH_PATH,
-        hostasset::XML_CONTENT_TYPE,
-        body,
-        Effect::Write,
+    let body = service_request(None, &criteria)?;
+    Ok(
+        ApiRequest::post(LAUNCH_PATH, XML_CONTENT_TYPE, body, Effect::Write)
+            .with_query("scan", scan_name)
+            .with_query("overrideConfigCpu", override_cpu.to_string()),
     )
-    .with_query("scan", scan_name)
-    .with_query("overrideConfigCpu", override_cpu.to_string()))
 }
 
 /// What a successful launch answer says of the ids of its batch.
@@ -142,17 +155,17 @@ mod tests {
     }
 
     #[test]
-    fn every_scan_type_has_its_exact_qualys_name() {
+    fn every_scan_kind_has_its_exact_qualys_name() {
         let names = [
-            (ScanType::Inventory, "Inventory_Scan"),
-            (ScanType::Vulnerability, "Vulnerability_Scan"),
-            (ScanType::PolicyCompliance, "PolicyCompliance_Scan"),
-            (ScanType::Udc, "UDC_Scan"),
-            (ScanType::Sca, "SCA_Scan"),
-            (ScanType::Swca, "SWCA_scan"),
+            (ScanKind::Inventory, "Inventory_Scan"),
+            (ScanKind::Vulnerability, "Vulnerability_Scan"),
+            (ScanKind::PolicyCompliance, "PolicyCompliance_Scan"),
+            (ScanKind::Udc, "UDC_Scan"),
+            (ScanKind::Sca, "SCA_Scan"),
+            (ScanKind::Swca, "SWCA_scan"),
         ];
-        for (scan_type, name) in names {
-            assert_eq!(scan_name(scan_type), name);
+        for (kind, name) in names {
+            assert_eq!(scan_name(kind), name);
         }
     }
 

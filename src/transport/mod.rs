@@ -18,7 +18,7 @@ mod wasi;
 #[cfg(target_arch = "wasm32")]
 pub use wasi::{InFlight, WasiTransport};
 
-use crate::Result;
+use crate::{Error, ErrorKind, Result};
 
 /// Largest response body read before giving up with `bad-response` (64 MiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -41,14 +41,8 @@ pub enum Method {
     Post,
 }
 
-/// URL schemes the connector uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// HTTPS: every real Qualys platform.
-    Https,
-    /// Plain HTTP: only ever for loopback hosts (tests, a local proxy).
-    Http,
-}
+/// URL schemes the connector uses (shared with the server resolution).
+pub use qualys_platforms::Scheme;
 
 /// One request, fully built: the transport adds nothing but `Content-Length`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +73,21 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// An answer with `status` and the header `entries` as the host gives them, and no body
+    /// yet. Header names are case-insensitive, so they are stored lower case, the form
+    /// [`HttpResponse::header`] looks them up in.
+    pub fn from_host(status: u16, entries: Vec<(String, Vec<u8>)>) -> Self {
+        let mut headers = entries;
+        for (name, _) in &mut headers {
+            name.make_ascii_lowercase();
+        }
+        Self {
+            status,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
     /// The first value of header `name` (lower case) as text, when present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -92,6 +101,21 @@ impl HttpResponse {
     pub fn header_u32(&self, name: &str) -> Option<u32> {
         self.header(name)?.parse().ok()
     }
+}
+
+/// The error of a request the host refused to send to `host` (`wasi:http`'s
+/// `HTTP-request-denied`): marked so that it is never retried
+/// ([`Error::is_host_refusal`]).
+pub fn host_refused(host: &str) -> Error {
+    Error::new(
+        ErrorKind::Transport,
+        format!("the host refused to send a request to {host}"),
+    )
+    .with_hint(
+        "the host running this component only lets it reach allowed hosts: allow this Qualys \
+         server there",
+    )
+    .refused_by_host()
 }
 
 /// Sends HTTP requests and tells the time.

@@ -186,16 +186,7 @@ fn read_response(
     host: &str,
 ) -> Result<HttpResponse> {
     let status = response.status();
-    let mut answer = HttpResponse {
-        status,
-        headers: response
-            .headers()
-            .entries()
-            .into_iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), value))
-            .collect(),
-        body: Vec::new(),
-    };
+    let mut answer = HttpResponse::from_host(status, response.headers().entries());
     let declared: Option<usize> = answer
         .header("content-length")
         .and_then(|length| length.parse().ok());
@@ -313,10 +304,7 @@ fn from_error_code(code: &ErrorCode, host: &str) -> Error {
             ErrorKind::Transport,
             format!("the TLS handshake with {host} failed ({})", code_name(code)),
         ),
-        ErrorCode::HttpRequestDenied => (
-            ErrorKind::Transport,
-            format!("the host refused to send a request to {host}"),
-        ),
+        ErrorCode::HttpRequestDenied => return super::host_refused(host),
         ErrorCode::HttpResponseBodySize(_) => (
             ErrorKind::BadResponse,
             format!("the answer from {host} was larger than the host allows"),
@@ -326,18 +314,11 @@ fn from_error_code(code: &ErrorCode, host: &str) -> Error {
             format!("the request to {host} failed ({})", code_name(other)),
         ),
     };
-    let error = Error::new(kind, message);
-    match code {
-        ErrorCode::HttpRequestDenied => error.with_hint(
-            "the host running this component only lets it reach allowed hosts: allow this \
-             Qualys server there",
-        ),
-        _ => error,
-    }
+    Error::new(kind, message)
 }
 
 /// The `wasi:http` name of `code`, with the text some codes carry. (The bindings' derived
-/// `Debug` would say as much in some 3 KB of the component.)
+/// `Debug` would say as much with more code in the component.)
 fn code_name(code: &ErrorCode) -> String {
     let name = match code {
         ErrorCode::DnsTimeout => "DNS-timeout",

@@ -1,9 +1,9 @@
 //! `activate-user` end to end: every outcome, and the simulator's user directory afterwards.
 
-use host_harness::simulator::{
+use host_harness::{ErrorKind, UserActivation};
+use qualys_simulator::{
     Fault, Role, SimUser, Simulator, UserActionFailure, UserStatus, accounts, scenario,
 };
-use host_harness::{ErrorKind, UserActivation};
 
 use crate::support::{Harness, action_error, conn, requests_to};
 

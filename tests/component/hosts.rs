@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use host_harness::simulator::{Dataset, SimulatorConfig, accounts, scenario};
+use qualys_simulator::{Dataset, SimulatorConfig, accounts, scenario};
 use serde_json::Value;
 
 /// The snippets README.md shows, relative to the workspace root.
@@ -66,7 +66,7 @@ fn simulator_binary() -> PathBuf {
         return tool(
             "QUALYS_SIMULATOR",
             "the qualys-simulator binary",
-            "cargo build -p host-harness --bin qualys-simulator",
+            "cargo build -p qualys-simulator --bin qualys-simulator",
         );
     }
     let beside = std::env::current_exe()
@@ -76,7 +76,7 @@ fn simulator_binary() -> PathBuf {
     beside.unwrap_or_else(|| {
         panic!(
             "the qualys-simulator binary is missing: set QUALYS_SIMULATOR or run \
-             `cargo build -p host-harness --bin qualys-simulator`"
+             `cargo build -p qualys-simulator --bin qualys-simulator`"
         )
     })
 }

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use host_harness::simulator::{
-    self, Fault, FaultRule, LaunchedScan, MODULE_VM, RecordedRequest, ScanIdsShape, Simulator,
-    SimulatorConfig, accounts,
-};
 use host_harness::{ErrorKind, ScanRequest, ScanType};
+use qualys_simulator::{
+    self as simulator, Fault, FaultRule, LaunchedScan, MODULE_VM, RecordedRequest, ScanIdsShape,
+    Simulator, SimulatorConfig, accounts,
+};
 
 use crate::support::{Harness, action_error, conn, requests_to, scan_request};
 

@@ -15,13 +15,13 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use host_harness::simulator::accounts;
 use host_harness::{
     CallLimits, Connection, Connector, ConnectorError, ErrorKind, OutboundPolicy, Verdict,
 };
+use qualys_simulator::accounts;
 
 use crate::support::{
-    Harness, action_error, agent_query, built_by_xtask, conn, routes_to, scan_request,
+    Harness, action_error, agent_query, built_by_xtask, conn, measured, routes_to, scan_request,
 };
 
 /// The time budget of every hostile call.
@@ -138,13 +138,13 @@ async fn a_guest_spinning_on_the_cpu_is_stopped_at_its_deadline() {
 #[tokio::test]
 async fn a_guest_growing_its_memory_without_bound_is_stopped_at_the_memory_limit() {
     let arena = Arena::start().await;
-    let (result, stats) = before_hang(
+    let (hostile, measured) = measured(&arena.hostile);
+    let result = before_hang(
         deadline(),
-        arena
-            .hostile
-            .search_agents_measured(&arena.conn(), &agent_query(None)),
+        hostile.search_agents(&arena.conn(), &agent_query(None)),
     )
     .await;
+    let stats = measured.last();
     match result {
         Err(ConnectorError::MemoryLimit { limit_bytes }) => {
             assert_eq!(limit_bytes, LIMITS.memory_bytes);

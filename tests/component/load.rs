@@ -23,12 +23,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use host_harness::simulator::{
-    self, Dataset, Fault, FaultRule, Role, SimUser, UserStatus, accounts,
-};
 use host_harness::{
     AgentPage, AgentQuery, ConnectionReport, Connector, ConnectorError, ErrorKind, ScanLaunch,
     UserActivation,
+};
+use qualys_simulator::{
+    self as simulator, Dataset, Fault, FaultRule, Role, SimUser, UserStatus, accounts,
 };
 
 use crate::support::{Harness, agent_query, conn, scan_request};

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use host_harness::ErrorKind;
-use host_harness::simulator::{CannedAnswer, accounts, scenario};
+use qualys_simulator::{CannedAnswer, accounts, scenario};
 
 use crate::support::{Harness, action_error, agent_query, conn, requests_to};
 

@@ -3,17 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use host_harness::simulator::{
-    FailureFamily, Fault, FaultRule, LimitBody, SimUser, UserStatus, accounts, scenario,
-};
 use host_harness::{
     ActionError, AgentPage, AgentQuery, ConnectionReport, ConnectorError, ErrorKind, OutboundPolicy,
+};
+use qualys_simulator::{
+    FailureFamily, Fault, FaultRule, LimitBody, SimUser, UserStatus, accounts, scenario,
 };
 
 use crate::support::{Harness, action_error, agent_query, conn, conn_with_budget};
 
 /// Requests the simulator received whose path contains `fragment`.
-fn hits(harness: &Harness, fragment: &str) -> Vec<host_harness::simulator::RecordedRequest> {
+fn hits(harness: &Harness, fragment: &str) -> Vec<qualys_simulator::RecordedRequest> {
     harness
         .sim
         .requests()
@@ -461,7 +461,7 @@ async fn an_inactive_user_added_by_a_test_can_be_activated_after_faults() {
     let harness = Harness::start().await;
     let user = SimUser::new(
         "acme_fx1",
-        host_harness::simulator::Role::Scanner,
+        qualys_simulator::Role::Scanner,
         UserStatus::Inactive,
         "Unassigned",
     );

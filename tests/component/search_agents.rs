@@ -3,14 +3,14 @@
 
 use std::collections::HashSet;
 
-use host_harness::simulator::{
+use host_harness::{Agent, AgentPage, AgentQuery, ErrorKind};
+use qualys_simulator::{
     Asset, RecordedRequest, Simulator, SimulatorConfig, accounts, format_instant,
 };
-use host_harness::{Agent, AgentPage, AgentQuery, ErrorKind};
 use time::macros::{datetime, format_description, offset};
 use time::{Duration, OffsetDateTime};
 
-use crate::support::{Harness, action_error, agent_query, conn, requests_to};
+use crate::support::{Harness, action_error, agent_query, conn, measured, requests_to};
 
 const SEARCH_PATH: &str = "/qps/rest/2.0/search/am/hostasset";
 
@@ -688,10 +688,11 @@ async fn ten_thousand_agents_with_heavy_assets_are_read_in_little_memory() {
         ..SimulatorConfig::default()
     })
     .await;
-    let (result, stats) = harness
-        .connector
-        .search_agents_measured(&conn(&accounts::MANAGER), &no_filters())
+    let (connector, measured) = measured(&harness.connector);
+    let result = connector
+        .search_agents(&conn(&accounts::MANAGER), &no_filters())
         .await;
+    let stats = measured.last();
     let page = result.expect("the search succeeds");
     assert_eq!(ids(&page), Truth::default().ids(&harness.sim)[..10_000]);
     assert!(page.next_cursor.is_some());

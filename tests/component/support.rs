@@ -1,12 +1,13 @@
 //! Shared set-up: the component, a simulator, and a connector routed to it.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use host_harness::simulator::{Account, RecordedRequest, Simulator, SimulatorConfig, accounts};
 use host_harness::{
-    ActionError, AgentQuery, Connection, Connector, ConnectorError, OutboundPolicy, ScanRequest,
-    ScanType,
+    ActionError, AgentQuery, CallStats, Connection, Connector, ConnectorError, OutboundPolicy,
+    ScanRequest, ScanType,
 };
+use qualys_simulator::{Account, RecordedRequest, Simulator, SimulatorConfig, accounts};
 
 /// The component under test: `$QUALYS_CONNECTOR_WASM`, else `target/qualys-connector.wasm`.
 pub fn component_path() -> PathBuf {
@@ -30,6 +31,30 @@ pub fn built_by_xtask(env_var: &str, file_name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// What the harness measured of the last call of a [`measured`] connector.
+#[derive(Clone, Default)]
+pub struct Measured(Arc<Mutex<Option<CallStats>>>);
+
+impl Measured {
+    /// The stats of the last call that ended; panics when no call has ended yet.
+    pub fn last(&self) -> CallStats {
+        self.0
+            .lock()
+            .unwrap()
+            .expect("the harness measured the call")
+    }
+}
+
+/// A clone of `connector` whose calls report what the harness measured to the [`Measured`].
+pub fn measured(connector: &Connector) -> (Connector, Measured) {
+    let measured = Measured::default();
+    let sink = measured.0.clone();
+    let connector = connector
+        .clone()
+        .with_call_observer(move |stats| *sink.lock().unwrap() = Some(*stats));
+    (connector, measured)
 }
 
 /// A query with no filters and a limit.

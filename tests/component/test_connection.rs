@@ -1,7 +1,7 @@
 //! `test-connection` end to end.
 
-use host_harness::simulator::accounts;
 use host_harness::{ErrorKind, OutboundPolicy, Verdict};
+use qualys_simulator::accounts;
 
 use crate::support::{Harness, action_error, conn};
 

@@ -1,8 +1,14 @@
 //! Turning the core module into a component, and checking what it imports.
 //!
-//! The import check reads the component's own type information (decoded into a WIT world by
+//! The import checks read the component's own type information (decoded into a WIT world by
 //! `wit-component`), never its text: every import must be an interface of `wasi:http`,
-//! `wasi:io`, `wasi:clocks/monotonic-clock`, or this package's `types` interface.
+//! `wasi:io`, `wasi:clocks/monotonic-clock`, or this package's `types` interface
+//! ([`check_imports`]), and the connector's imports must be exactly those of the world it
+//! declares in `wit/` ([`declared_imports`], [`check_against_world`]), so the WIT stays the
+//! whole contract.
+
+use std::collections::BTreeSet;
+use std::path::Path;
 
 use wasmparser::{Validator, WasmFeatures};
 use wit_component::{ComponentEncoder, DecodedWasm};
@@ -50,6 +56,42 @@ pub fn check_imports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
         )));
     }
     Ok(names)
+}
+
+/// The imports of `world` in the WIT package at `wit_dir` (its `deps/` included), elaborated
+/// (an imported interface brings the interfaces it uses) and named as [`check_imports`] names
+/// them.
+pub fn declared_imports(wit_dir: &Path, world: &str) -> Result<Vec<String>, XtaskError> {
+    let mut resolve = Resolve::default();
+    let (package, _) = resolve
+        .push_dir(wit_dir)
+        .map_err(|error| XtaskError::Component(format!("{}: {error:#}", wit_dir.display())))?;
+    let world = resolve
+        .select_world(&[package], Some(world))
+        .map_err(|error| XtaskError::Component(format!("{error:#}")))?;
+    Ok(resolve.worlds[world]
+        .imports
+        .keys()
+        .map(|key| import_name(&resolve, key))
+        .collect())
+}
+
+/// Fails when the component's imports (`built`) differ from the world's (`declared`), naming
+/// every import on either side only.
+pub fn check_against_world(built: &[String], declared: &[String]) -> Result<(), XtaskError> {
+    let built: BTreeSet<&str> = built.iter().map(String::as_str).collect();
+    let declared: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
+    let undeclared: Vec<&str> = built.difference(&declared).copied().collect();
+    let unused: Vec<&str> = declared.difference(&built).copied().collect();
+    if undeclared.is_empty() && unused.is_empty() {
+        return Ok(());
+    }
+    Err(XtaskError::Component(format!(
+        "the component's imports differ from its declared world: imported but not declared \
+         [{}]; declared but not imported [{}]",
+        undeclared.join(", "),
+        unused.join(", ")
+    )))
 }
 
 fn is_allowed(resolve: &Resolve, key: &WorldKey) -> bool {
@@ -138,6 +180,86 @@ mod tests {
         let component = world_importing("import wasi:filesystem/types@0.2.2;");
         let error = check_imports(&component).unwrap_err().to_string();
         assert!(error.contains("wasi:filesystem/types"), "{error}");
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_declared_world_imports_http_the_monotonic_clock_and_what_they_use() {
+        let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+        let declared: BTreeSet<String> = declared_imports(&wit, "connector")
+            .unwrap()
+            .into_iter()
+            .collect();
+        let expected: BTreeSet<String> = names(&[
+            "qualys:connector/types@0.2.0",
+            "wasi:clocks/monotonic-clock@0.2.2",
+            "wasi:http/outgoing-handler@0.2.2",
+            "wasi:http/types@0.2.2",
+            "wasi:io/error@0.2.2",
+            "wasi:io/poll@0.2.2",
+            "wasi:io/streams@0.2.2",
+        ])
+        .into_iter()
+        .collect();
+        assert_eq!(declared, expected);
+    }
+
+    #[test]
+    fn imports_equal_to_the_world_pass_in_any_order() {
+        let declared = names(&["a:b/c@1.0.0", "wasi:io/poll@0.2.2"]);
+        let built = names(&["wasi:io/poll@0.2.2", "a:b/c@1.0.0"]);
+        assert!(check_against_world(&built, &declared).is_ok());
+    }
+
+    #[test]
+    fn an_undeclared_import_fails_the_build_naming_it() {
+        let declared = names(&["wasi:io/poll@0.2.2"]);
+        let built = names(&["wasi:io/poll@0.2.2", "wasi:random/random@0.2.2"]);
+        let error = check_against_world(&built, &declared)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("imported but not declared [wasi:random/random@0.2.2]"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_declared_import_the_component_lacks_fails_the_build_naming_it() {
+        let declared = names(&["wasi:io/poll@0.2.2", "wasi:http/outgoing-handler@0.2.2"]);
+        let built = names(&["wasi:io/poll@0.2.2"]);
+        let error = check_against_world(&built, &declared)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("declared but not imported [wasi:http/outgoing-handler@0.2.2]"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_released_contract_is_kept_and_still_parses() {
+        let released = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit/released");
+        let mut versions = Vec::new();
+        for entry in std::fs::read_dir(&released).unwrap() {
+            let dir = entry.unwrap().path();
+            let Some(version) = dir.file_name().and_then(|name| name.to_str()) else {
+                continue;
+            };
+            if !dir.is_dir() {
+                continue;
+            }
+            let text = std::fs::read_to_string(dir.join("connector.wit")).unwrap();
+            let package = format!("package qualys:connector@{};", &version[1..]);
+            assert!(text.starts_with(&package), "{version}: {package}");
+            let mut resolve = Resolve::default();
+            resolve.push_dir(&dir).unwrap();
+            versions.push(version.to_owned());
+        }
+        assert!(versions.contains(&"v0.1.0".to_owned()), "{versions:?}");
     }
 
     #[test]

@@ -20,12 +20,15 @@ use crate::{XtaskError, cargo_command, read, remove_dir, workspace_root, write};
 /// The WIT package, relative to the workspace root.
 const WIT: &str = "wit/connector.wit";
 
+/// The WIT package's folder, with the WASI packages it imports under `deps/`.
+const WIT_DIR: &str = "wit";
+
 /// Builds the component and writes `dist/`.
 pub fn dist() -> Result<(), XtaskError> {
     let component_path = crate::build()?;
     let component = read(&component_path)?;
     let wit_text = read(&workspace_root().join(WIT))?;
-    let wit_binary = encode_wit_package(&workspace_root().join(WIT))?;
+    let wit_binary = encode_wit_package(&workspace_root().join(WIT_DIR))?;
     let describe = describe_json(&component_path)?;
     let files: [(&str, &[u8]); 4] = [
         ("qualys-connector.wasm", &component),
@@ -45,12 +48,13 @@ pub fn dist() -> Result<(), XtaskError> {
     Ok(())
 }
 
-/// The WIT package at `path` in the binary WIT format (a component holding only types).
-pub fn encode_wit_package(path: &Path) -> Result<Vec<u8>, XtaskError> {
+/// The WIT package in the folder `dir` (its `deps/` included) in the binary WIT format (a
+/// component holding only types, self-contained: the WASI types it uses are in it).
+pub fn encode_wit_package(dir: &Path) -> Result<Vec<u8>, XtaskError> {
     let mut resolve = Resolve::default();
-    let package = resolve
-        .push_file(path)
-        .map_err(|error| XtaskError::Component(format!("{}: {error:#}", path.display())))?;
+    let (package, _) = resolve
+        .push_dir(dir)
+        .map_err(|error| XtaskError::Component(format!("{}: {error:#}", dir.display())))?;
     wit_component::encode(&resolve, package)
         .map_err(|error| XtaskError::Component(format!("cannot encode the WIT: {error:#}")))
 }
@@ -107,7 +111,7 @@ mod tests {
 
     #[test]
     fn the_binary_wit_package_decodes_to_the_same_package() {
-        let binary = encode_wit_package(&workspace_root().join(WIT)).unwrap();
+        let binary = encode_wit_package(&workspace_root().join(WIT_DIR)).unwrap();
         let DecodedWasm::WitPackage(resolve, package) = wit_component::decode(&binary).unwrap()
         else {
             panic!("not a WIT package");

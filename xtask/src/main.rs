@@ -98,6 +98,9 @@ struct Guest {
     core_module: &'static str,
     /// The component written under the target directory.
     component: &'static str,
+    /// Whether its imports must be exactly those of the world in `wit/`; the hostile fixture
+    /// imports less than the connector, so for it only the allowed set is checked.
+    matches_world: bool,
 }
 
 /// The connector itself.
@@ -105,6 +108,7 @@ const CONNECTOR: Guest = Guest {
     package: "qualys-connector",
     core_module: "qualys_connector.wasm",
     component: "qualys-connector.wasm",
+    matches_world: true,
 };
 
 /// The deliberately misbehaving test fixture of the harness's limit tests.
@@ -112,6 +116,7 @@ const HOSTILE_GUEST: Guest = Guest {
     package: "hostile-guest",
     core_module: "hostile_guest.wasm",
     component: "hostile-guest.wasm",
+    matches_world: false,
 };
 
 /// Builds and checks the component; returns its path.
@@ -145,6 +150,10 @@ fn build_guest(guest: &Guest) -> Result<PathBuf, XtaskError> {
     let module = read(&core)?;
     let component = component::encode(&module)?;
     let imports = component::check_imports(&component)?;
+    if guest.matches_world {
+        let declared = component::declared_imports(&workspace_root().join("wit"), "connector")?;
+        component::check_against_world(&imports, &declared)?;
+    }
     let out = artifacts_dir()?.join(guest.component);
     write(&out, &component)?;
     println!(
@@ -201,7 +210,7 @@ fn demo(extra: &[String]) -> Result<(), XtaskError> {
         "run",
         "--quiet",
         "--package",
-        "host-harness",
+        "qualys-harness-cli",
         "--bin",
         "qualys-harness",
         "--",

@@ -1,8 +1,8 @@
 //! The 10 000-agent search that `bench.rs` measures and `profile_search.rs` repeats: the same
 //! simulator, the same connection and the same query, so a profile shows the benchmark's search.
 
-use host_harness::simulator::{Simulator, SimulatorConfig, accounts};
 use host_harness::{AgentQuery, Connection, Connector, OutboundPolicy};
+use qualys_simulator::{Simulator, SimulatorConfig, accounts};
 
 /// Agents searched.
 pub const AGENTS: usize = 10_000;

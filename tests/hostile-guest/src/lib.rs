@@ -38,6 +38,7 @@ mod hostile {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "connector",
+        generate_all,
     });
 
     /// The host no allow-list should contain.

@@ -1,1 +1,0 @@
-//! Integration tests of the qualys-connector component live in `component/`; this crate has no library code.
