@@ -5,9 +5,10 @@
 
 use crate::bindings::exports::qualys::connector::actions::Guest;
 use crate::contract::{
-    AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest, UserActivation,
-    WitError, to_wit_error, to_wit_scan_launch,
+    AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest, UserResult,
+    UserStatusChange, WitError, to_wit_error, to_wit_scan_launch, to_wit_user_results,
 };
+use crate::qualys::users::UserAction;
 use crate::transport::WasiTransport;
 use crate::{actions, bindings};
 
@@ -19,8 +20,29 @@ impl Guest for Component {
         actions::test_connection(WasiTransport, &conn).map_err(to_wit_error)
     }
 
-    fn activate_user(conn: Connection, login: String) -> Result<UserActivation, WitError> {
-        actions::activate_user(WasiTransport, &conn, &login).map_err(to_wit_error)
+    fn activate_user(conn: Connection, login: String) -> Result<UserStatusChange, WitError> {
+        actions::change_user(WasiTransport, &conn, &login, UserAction::Activate)
+            .map_err(to_wit_error)
+    }
+
+    fn deactivate_user(conn: Connection, login: String) -> Result<UserStatusChange, WitError> {
+        actions::change_user(WasiTransport, &conn, &login, UserAction::Deactivate)
+            .map_err(to_wit_error)
+    }
+
+    fn activate_users(conn: Connection, logins: Vec<String>) -> Result<Vec<UserResult>, WitError> {
+        actions::change_users(WasiTransport, &conn, &logins, UserAction::Activate)
+            .map(to_wit_user_results)
+            .map_err(to_wit_error)
+    }
+
+    fn deactivate_users(
+        conn: Connection,
+        logins: Vec<String>,
+    ) -> Result<Vec<UserResult>, WitError> {
+        actions::change_users(WasiTransport, &conn, &logins, UserAction::Deactivate)
+            .map(to_wit_user_results)
+            .map_err(to_wit_error)
     }
 
     fn search_agents(conn: Connection, query: AgentQuery) -> Result<AgentPage, WitError> {

@@ -3,17 +3,18 @@
 //! Actions take and return these generated types directly, so a field added to the WIT shows
 //! up here and nowhere else needs a copy. Errors are the exception: every layer uses
 //! [`crate::Error`], and [`to_wit_error`] converts at the export boundary; so does
-//! [`to_wit_scan_launch`], for the error a `launch-scan` result can hold.
+//! [`to_wit_scan_launch`] and [`to_wit_user_results`], for the errors a `launch-scan` or batch
+//! result can hold.
 
 pub use crate::bindings::exports::qualys::connector::actions::{
     Agent, AgentPage, AgentQuery, Capability, ConnectionReport, FailedBatch, RateLimit, ScanLaunch,
-    ScanRequest, ScanType, UserActivation,
+    ScanRequest, ScanType, UserResult, UserStatusChange,
 };
 pub use crate::bindings::qualys::connector::types::{
     Connection, Error as WitError, ErrorKind as WitErrorKind,
 };
 
-use crate::actions::ScanOutcome;
+use crate::actions::{ScanOutcome, UserOutcome};
 use crate::{Error, ErrorKind};
 
 /// The WIT `error` record for `error`.
@@ -41,6 +42,17 @@ pub fn to_wit_scan_launch(outcome: ScanOutcome) -> ScanLaunch {
         }),
         not_sent: outcome.not_sent,
     }
+}
+
+/// The WIT `user-result` list of a batch, each login's error converted.
+pub fn to_wit_user_results(outcomes: Vec<UserOutcome>) -> Vec<UserResult> {
+    outcomes
+        .into_iter()
+        .map(|(login, outcome)| UserResult {
+            login,
+            outcome: outcome.map_err(to_wit_error),
+        })
+        .collect()
 }
 
 fn to_wit_kind(kind: ErrorKind) -> WitErrorKind {

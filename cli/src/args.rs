@@ -9,7 +9,8 @@ use host_harness::{AgentQuery, ScanType};
 ///
 /// The password comes from QUALYS_PASSWORD, else from a prompt on the terminal (never a flag).
 /// Exit codes: 0 success, 2 invalid input, 3 authentication or permission, 4 rate limited,
-/// 5 timeout or transport, 1 anything else.
+/// 5 timeout or transport, 6 some logins of a batch failed (the others succeeded), 7 every
+/// login of a batch failed, 1 anything else.
 #[derive(Debug, Parser)]
 #[command(name = "qualys-harness", version)]
 pub struct Cli {
@@ -41,15 +42,17 @@ impl Cli {
 pub enum Command {
     /// Check credentials and platform, and what each action may do.
     TestConnection,
-    /// Make an Inactive Qualys user Active (nothing is sent when it is already Active).
-    ActivateUser(ActivateUserArgs),
-    /// Find Cloud Agents by last check-in, host name and OS.
+    /// Make Inactive Qualys users Active (nothing is sent for one already Active).
+    ActivateUser(UserStatusArgs),
+    /// Make Active Qualys users Inactive (nothing is sent for one already Inactive).
+    DeactivateUser(UserStatusArgs),
+    /// Find Cloud Agents by last check-in, host name, OS and tags.
     SearchAgents(SearchAgentsArgs),
     /// Launch an on-demand Cloud Agent scan on host assets (ids as arguments or on stdin).
     LaunchScan(LaunchScanArgs),
     /// Show the actions the component offers (`--json`: its full manifest with schemas).
     Describe,
-    /// Start the simulator and run all four actions as a new user would.
+    /// Start the simulator and run every action as a new user would.
     Demo,
 }
 
@@ -90,11 +93,15 @@ pub struct ConnectionArgs {
     pub route_to: Option<String>,
 }
 
-/// `activate-user LOGIN`.
+/// `activate-user LOGIN...` and `deactivate-user LOGIN...`.
 #[derive(Debug, Args)]
-pub struct ActivateUserArgs {
-    /// The login of the user to activate.
-    pub login: String,
+pub struct UserStatusArgs {
+    /// The users' logins. One login is the single action, printed as a table of its fields;
+    /// several, or logins read from stdin when none are given (separated by spaces, commas or
+    /// newlines), are one batch call printing one line per login (exit code 6 when some
+    /// failed, 7 when all did).
+    #[arg(value_name = "LOGIN")]
+    pub logins: Vec<String>,
 }
 
 /// `search-agents`: filters, paging and how many pages.
@@ -113,6 +120,10 @@ pub struct SearchAgentsArgs {
     /// Only agents whose operating system contains this text (case-sensitive).
     #[arg(long, value_name = "TEXT")]
     pub os: Option<String>,
+    /// Only agents carrying this tag (exact name, case-sensitive); repeat it for agents carrying
+    /// every tag named.
+    #[arg(long = "tag", value_name = "NAME")]
+    pub tags: Vec<String>,
     /// Most agents per call (the component's default is 1000, its maximum 10000); with --all,
     /// the size of each page.
     #[arg(long, value_name = "N")]
@@ -133,6 +144,7 @@ impl SearchAgentsArgs {
             last_checked_in_to: self.to.clone(),
             host_name: self.host_name.clone(),
             os: self.os.clone(),
+            tags: (!self.tags.is_empty()).then(|| self.tags.clone()),
             limit: self.limit,
             cursor: self.cursor.clone(),
         }

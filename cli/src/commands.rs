@@ -1,10 +1,11 @@
-//! The commands that make one call: test-connection, activate-user, launch-scan, describe.
+//! The commands that make one call: test-connection, launch-scan, describe (activate-user and
+//! deactivate-user are in [`crate::users`]).
 
 use std::io::{self, IsTerminal, Read, Write};
 
 use host_harness::{Connector, ScanRequest};
 
-use crate::args::{ActivateUserArgs, ConnectionArgs, LaunchScanArgs};
+use crate::args::{ConnectionArgs, LaunchScanArgs};
 use crate::error::CliError;
 use crate::ids;
 use crate::output;
@@ -19,26 +20,6 @@ pub async fn test_connection(connector: &Connector, args: &ConnectionArgs) -> Re
         output::write_json_line(&mut out, &report)?;
     } else {
         output::write_report(&mut out, &report)?;
-    }
-    Ok(())
-}
-
-/// `activate-user LOGIN`: previous status, whether it changed, Qualys's message.
-pub async fn activate_user(
-    connector: &Connector,
-    connection: &ConnectionArgs,
-    args: &ActivateUserArgs,
-) -> Result<(), CliError> {
-    let session = Session::open(connector, connection).await?;
-    let activation = session
-        .connector
-        .activate_user(&session.conn, &args.login)
-        .await?;
-    let mut out = io::stdout().lock();
-    if connection.json {
-        output::write_json_line(&mut out, &activation)?;
-    } else {
-        output::write_activation(&mut out, &activation)?;
     }
     Ok(())
 }

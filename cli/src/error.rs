@@ -14,6 +14,10 @@ pub const EXIT_AUTH: u8 = 3;
 pub const EXIT_RATE_LIMITED: u8 = 4;
 /// Exit code of a timeout or a connection failure.
 pub const EXIT_TIMEOUT_OR_TRANSPORT: u8 = 5;
+/// Exit code of a batch of logins where some succeeded and some did not.
+pub const EXIT_SOME_LOGINS_FAILED: u8 = 6;
+/// Exit code of a batch of logins where none succeeded.
+pub const EXIT_ALL_LOGINS_FAILED: u8 = 7;
 
 /// Why a command did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,16 @@ pub enum CliError {
         /// The batch's error.
         error: ActionError,
     },
+    /// A batch of logins printed its results, but some logins failed (each line says why).
+    #[error("{action}: {failed} of {total} logins failed")]
+    LoginsFailed {
+        /// The batch action (`activate-users`, `deactivate-users`).
+        action: &'static str,
+        /// How many logins failed.
+        failed: usize,
+        /// How many logins the batch returned.
+        total: usize,
+    },
     /// stdout or stdin could not be used (a closed pipe ends the command quietly).
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -56,7 +70,7 @@ impl CliError {
         match self {
             Self::Connector(error) => error.action(),
             Self::BatchFailed { error, .. } => Some(error),
-            Self::InvalidInput { .. } | Self::Io(_) => None,
+            Self::InvalidInput { .. } | Self::LoginsFailed { .. } | Self::Io(_) => None,
         }
     }
 
@@ -72,6 +86,8 @@ impl CliError {
         }
         match self {
             Self::InvalidInput { .. } => EXIT_INVALID_INPUT,
+            Self::LoginsFailed { failed, total, .. } if failed < total => EXIT_SOME_LOGINS_FAILED,
+            Self::LoginsFailed { .. } => EXIT_ALL_LOGINS_FAILED,
             Self::Connector(ConnectorError::DeadlineExceeded { .. }) => EXIT_TIMEOUT_OR_TRANSPORT,
             Self::Io(_) if self.is_broken_pipe() => EXIT_SUCCESS,
             _ => EXIT_OTHER,
@@ -90,6 +106,7 @@ impl CliError {
             Self::Connector(ConnectorError::Load(_)) => "load",
             Self::Connector(ConnectorError::Config(_)) => "harness",
             Self::InvalidInput { .. } => host_harness::error_kind_name(ErrorKind::InvalidInput),
+            Self::LoginsFailed { .. } => "logins-failed",
             Self::Io(_) => "io",
         }
     }
@@ -175,6 +192,19 @@ mod tests {
         ] {
             assert_eq!(CliError::Connector(error).exit_code(), EXIT_OTHER);
         }
+    }
+
+    #[test]
+    fn a_batch_of_logins_exits_6_when_some_failed_and_7_when_all_did() {
+        let failed = |failed, total| CliError::LoginsFailed {
+            action: "activate-users",
+            failed,
+            total,
+        };
+        assert_eq!(failed(1, 3).exit_code(), EXIT_SOME_LOGINS_FAILED);
+        assert_eq!(failed(3, 3).exit_code(), EXIT_ALL_LOGINS_FAILED);
+        assert_eq!(EXIT_SOME_LOGINS_FAILED, 6);
+        assert_eq!(EXIT_ALL_LOGINS_FAILED, 7);
     }
 
     #[test]

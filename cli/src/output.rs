@@ -8,11 +8,14 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use host_harness::{ActionError, Agent, ConnectionReport, ScanLaunch, UserActivation, kind_name};
+use host_harness::{
+    ActionError, Agent, ConnectionReport, ScanLaunch, UserResult, UserStatusChange, kind_name,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::CliError;
+use crate::users::UserAction;
 
 /// Width of the label column of the key-value tables.
 const LABEL_WIDTH: usize = 17;
@@ -53,22 +56,100 @@ pub fn write_report(out: &mut impl Write, report: &ConnectionReport) -> io::Resu
     Ok(())
 }
 
-/// Writes the outcome of `activate-user` as a table.
-pub fn write_activation(out: &mut impl Write, activation: &UserActivation) -> io::Result<()> {
-    write_field(out, "Login", &activation.login)?;
-    write_field(out, "Previous status", or_dash(&activation.previous_status))?;
-    let changed = if activation.changed {
-        "yes"
+/// Writes the outcome of `activate-user` or `deactivate-user` for one login as a table.
+pub fn write_status_change(
+    out: &mut impl Write,
+    change: &UserStatusChange,
+    action: UserAction,
+) -> io::Result<()> {
+    write_field(out, "Login", &change.login)?;
+    write_field(out, "Previous status", or_dash(&change.previous_status))?;
+    let changed = if change.changed {
+        "yes".to_owned()
     } else {
-        "no (already Active: nothing was sent)"
+        format!("no (already {}: nothing was sent)", action.target_status())
     };
-    write_field(out, "Changed", changed)?;
-    let message = if activation.message.is_empty() {
+    write_field(out, "Changed", &changed)?;
+    let message = if change.message.is_empty() {
         "-"
     } else {
-        &activation.message
+        &change.message
     };
     write_field(out, "Message", message)
+}
+
+/// Writes the outcome of a batch of logins as a table: one line per login, in the order
+/// returned, with its previous status, whether it changed, and Qualys's message or the error.
+pub fn write_user_results(
+    out: &mut impl Write,
+    results: &[UserResult],
+    action: UserAction,
+) -> io::Result<()> {
+    let headers = ["LOGIN", "PREVIOUS STATUS", "CHANGED", "MESSAGE"];
+    let rows: Vec<[String; 4]> = results
+        .iter()
+        .map(|result| user_result_row(result, action))
+        .collect();
+    write_columns(out, &headers, &rows)
+}
+
+/// One login's table row.
+fn user_result_row(result: &UserResult, action: UserAction) -> [String; 4] {
+    match &result.outcome {
+        Ok(change) => {
+            let message = match (change.message.is_empty(), change.changed) {
+                (false, _) => change.message.clone(),
+                (true, true) => "-".to_owned(),
+                (true, false) => format!("already {}: nothing was sent", action.target_status()),
+            };
+            [
+                result.login.clone(),
+                or_dash(&change.previous_status).to_owned(),
+                if change.changed { "yes" } else { "no" }.to_owned(),
+                message,
+            ]
+        }
+        Err(error) => [
+            result.login.clone(),
+            "-".to_owned(),
+            "-".to_owned(),
+            format!("error: {}", describe_action_error(error)),
+        ],
+    }
+}
+
+/// Writes the outcome of a batch of logins as JSON, one object per login:
+/// `{"login", "ok": {…}}` or `{"login", "error": {…}}`.
+pub fn write_user_result_lines(out: &mut impl Write, results: &[UserResult]) -> io::Result<()> {
+    results
+        .iter()
+        .try_for_each(|result| write_json_line(out, &UserResultJson::of(result)))
+}
+
+/// One login of a batch as JSON: its status change, or its error with the shape of the CLI's
+/// JSON errors.
+#[derive(Debug, Serialize)]
+pub struct UserResultJson<'a> {
+    login: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<&'a UserStatusChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody<'a>>,
+}
+
+impl<'a> UserResultJson<'a> {
+    /// The JSON view of `result`.
+    pub fn of(result: &'a UserResult) -> Self {
+        let (ok, error) = match &result.outcome {
+            Ok(change) => (Some(change), None),
+            Err(error) => (None, Some(ErrorBody::of_action(error))),
+        };
+        Self {
+            login: &result.login,
+            ok,
+            error,
+        }
+    }
 }
 
 /// Writes agents as a table, then their count and the cursor of the next page (if any).
@@ -226,8 +307,12 @@ pub fn report_error(error: &CliError, json: bool) {
     if error.is_broken_pipe() {
         return;
     }
-    // A failed batch is already inside the JSON result on stdout.
-    if json && !matches!(error, CliError::BatchFailed { .. }) {
+    // A failed batch, or the logins that failed, are already inside the JSON result on stdout.
+    let printed = matches!(
+        error,
+        CliError::BatchFailed { .. } | CliError::LoginsFailed { .. }
+    );
+    if json && !printed {
         let _ = write_json_line(&mut io::stdout().lock(), &ErrorJson::of(error));
     }
     let mut stderr = io::stderr().lock();
@@ -243,6 +328,7 @@ pub fn write_error_lines(out: &mut impl Write, error: &CliError) -> io::Result<(
             "error: launch-scan: a batch of {ids} asset ids failed: {}",
             describe_action_error(action)
         )?,
+        CliError::LoginsFailed { .. } => writeln!(out, "error: {error} (each line says why)")?,
         _ => match error.action() {
             Some(action) => writeln!(out, "error: {}", describe_action_error(action))?,
             None => writeln!(out, "error: {}: {error}", error.kind_name())?,
@@ -453,6 +539,73 @@ mod tests {
         assert_eq!(value["failed_batch"]["asset_ids"], serde_json::json!([2]));
         assert_eq!(value["not_sent"], serde_json::json!([3]));
         assert_eq!(value["accepted_unconfirmed"], serde_json::json!([4]));
+    }
+
+    fn user_results() -> Vec<UserResult> {
+        vec![
+            UserResult {
+                login: "acme_a1".to_owned(),
+                outcome: Ok(UserStatusChange {
+                    login: "acme_a1".to_owned(),
+                    previous_status: Some("Active".to_owned()),
+                    changed: true,
+                    message: "User deactivated".to_owned(),
+                }),
+            },
+            UserResult {
+                login: "acme_b2".to_owned(),
+                outcome: Ok(UserStatusChange {
+                    login: "acme_b2".to_owned(),
+                    previous_status: Some("Inactive".to_owned()),
+                    changed: false,
+                    message: String::new(),
+                }),
+            },
+            UserResult {
+                login: "acme_c3".to_owned(),
+                outcome: Err(rate_limited()),
+            },
+        ]
+    }
+
+    #[test]
+    fn user_result_lines_hold_ok_or_an_error_with_the_cli_error_shape() {
+        let mut text = Vec::new();
+        write_user_result_lines(&mut text, &user_results()).unwrap();
+        let lines: Vec<Value> = String::from_utf8(text)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["login"], "acme_a1");
+        assert_eq!(lines[0]["ok"]["previous_status"], "Active");
+        assert!(lines[0].get("error").is_none());
+        let error = &lines[2]["error"];
+        assert_eq!(error["kind"], "rate-limited");
+        assert_eq!(error["qualys_code"], "1965");
+        assert_eq!(error["retry_after_secs"], 30);
+        assert!(lines[2].get("ok").is_none());
+    }
+
+    #[test]
+    fn user_result_table_has_a_line_per_login_saying_what_happened() {
+        let mut text = Vec::new();
+        write_user_results(&mut text, &user_results(), UserAction::Deactivate).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(lines[1].ends_with("User deactivated"), "{text}");
+        let words: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!(words[..3], ["acme_b2", "Inactive", "no"], "{text}");
+        assert!(
+            lines[2].ends_with("  already Inactive: nothing was sent"),
+            "{text}"
+        );
+        assert!(
+            lines[3].ends_with("error: rate-limited [Qualys 1965] (HTTP 409): too many calls"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -568,6 +568,9 @@ fn describe_json_is_the_manifest_and_the_summary_names_every_action() {
         [
             "test-connection",
             "activate-user",
+            "deactivate-user",
+            "activate-users",
+            "deactivate-users",
             "search-agents",
             "launch-scan"
         ]
@@ -576,6 +579,193 @@ fn describe_json_is_the_manifest_and_the_summary_names_every_action() {
     summary.assert_code(0);
     for name in names {
         assert!(summary.stdout.contains(name), "{}", summary.stdout);
+    }
+}
+
+// --- user status: deactivation and batches ------------------------------------------------
+
+/// The logins of a mixed batch: Inactive, Active, Pending Activation, unknown.
+const MIXED_LOGINS: [&str; 4] = [
+    scenario::INACTIVE_READER,
+    scenario::ACTIVE_SCANNER,
+    scenario::PENDING_READER,
+    "acme_nobody",
+];
+
+#[test]
+fn deactivating_an_active_user_prints_changed_yes() {
+    let run = run(
+        &[
+            "deactivate-user",
+            scenario::ACTIVE_EUROPE_SCANNER,
+            "--simulate",
+        ],
+        None,
+    );
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("Previous status  Active"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Changed          yes"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn deactivating_an_inactive_user_says_already_inactive() {
+    let run = run(
+        &["deactivate-user", scenario::INACTIVE_READER, "--simulate"],
+        None,
+    );
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("Changed          no (already Inactive: nothing was sent)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_mixed_batch_of_login_arguments_prints_a_line_per_login_and_exits_6() {
+    let mut args = vec!["activate-user", "--simulate"];
+    args.extend(MIXED_LOGINS);
+    let run = run(&args, None);
+    run.assert_code(6);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1 + MIXED_LOGINS.len(), "{}", run.stdout);
+    assert!(lines[0].starts_with("LOGIN"), "{}", run.stdout);
+    let words = |line: &str| {
+        line.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    for (line, login) in lines[1..].iter().zip(MIXED_LOGINS) {
+        assert_eq!(words(line)[0], login, "{}", run.stdout);
+    }
+    assert_eq!(words(lines[1])[1..3], ["Inactive", "yes"], "{}", run.stdout);
+    assert_eq!(words(lines[2])[1..3], ["Active", "no"], "{}", run.stdout);
+    assert!(lines[3].contains("error: conflict"), "{}", run.stdout);
+    assert!(lines[4].contains("error: not-found"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("2 of 4 logins failed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn logins_on_stdin_with_json_give_one_object_per_login_with_ok_or_error() {
+    let stdin = format!(
+        "{}, {}\n{} {}\n",
+        MIXED_LOGINS[0], MIXED_LOGINS[1], MIXED_LOGINS[2], MIXED_LOGINS[3]
+    );
+    let run = run_command(
+        harness(&["activate-user", "--simulate", "--json"]),
+        Some(&stdin),
+    );
+    run.assert_code(6);
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), MIXED_LOGINS.len(), "{}", run.stdout);
+    for (line, login) in lines.iter().zip(MIXED_LOGINS) {
+        assert_eq!(line["login"], login, "{line}");
+    }
+    assert_eq!(
+        lines[0]["ok"]["previous_status"], "Inactive",
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[0]["ok"]["changed"], true, "{}", lines[0]);
+    assert_eq!(lines[1]["ok"]["changed"], false, "{}", lines[1]);
+    assert!(lines[0].get("error").is_none(), "{}", lines[0]);
+    assert_eq!(lines[2]["error"]["kind"], "conflict", "{}", lines[2]);
+    assert_eq!(lines[3]["error"]["kind"], "not-found", "{}", lines[3]);
+    for key in [
+        "message",
+        "http_status",
+        "qualys_code",
+        "retry_after_secs",
+        "hint",
+    ] {
+        assert!(
+            lines[3]["error"].get(key).is_some(),
+            "no {key} in {}",
+            lines[3]
+        );
+    }
+    assert!(lines[3].get("ok").is_none(), "{}", lines[3]);
+}
+
+#[test]
+fn a_batch_where_no_login_succeeds_exits_7() {
+    let run = run(
+        &[
+            "deactivate-user",
+            scenario::PENDING_READER,
+            "acme_nobody",
+            "--simulate",
+            "--json",
+        ],
+        None,
+    );
+    run.assert_code(7);
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines.iter().all(|line| line.get("error").is_some()),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn deactivate_user_without_logins_on_stdin_exits_2_with_a_hint() {
+    let run = run(&["deactivate-user", "--simulate"], None);
+    run.assert_code(2);
+    assert!(run.stderr.contains("no logins on stdin"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+}
+
+// --- search-agents by tag -----------------------------------------------------------------
+
+/// The tag names of a `search-agents --json` line.
+fn tags_of(agent: &Value) -> Vec<&str> {
+    agent["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tags array in {agent}"))
+        .iter()
+        .map(|tag| tag.as_str().expect("each tag is a string"))
+        .collect()
+}
+
+#[test]
+fn search_agents_with_a_tag_returns_only_agents_carrying_it() {
+    let agents = searched_agents(&["--tag", "Production"]);
+    assert!(
+        !agents.is_empty(),
+        "some simulated agents are in Production"
+    );
+    for agent in &agents {
+        assert!(tags_of(agent).contains(&"Production"), "{agent}");
+    }
+    let all = searched_agents(&[]);
+    assert!(agents.len() < all.len(), "the tag filters some agents out");
+}
+
+#[test]
+fn search_agents_with_two_tags_returns_agents_carrying_both() {
+    let agents = searched_agents(&["--tag", "Windows", "--tag", "Production"]);
+    assert!(!agents.is_empty(), "some simulated agents carry both tags");
+    for agent in &agents {
+        let tags = tags_of(agent);
+        assert!(
+            tags.contains(&"Windows") && tags.contains(&"Production"),
+            "{agent}"
+        );
     }
 }
 

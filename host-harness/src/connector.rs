@@ -30,7 +30,7 @@ use crate::runtime::Runtime;
 use crate::state::{CallState, MemoryCap};
 use crate::{
     ActionError, AgentPage, AgentQuery, Connection, ConnectionReport, ScanLaunch, ScanRequest,
-    UserActivation,
+    UserResult, UserStatusChange,
 };
 
 /// Time budget of an action whose connection sets none (the component's default too).
@@ -146,10 +146,52 @@ impl Connector {
         &self,
         conn: &Connection,
         login: &str,
-    ) -> Result<UserActivation, ConnectorError> {
+    ) -> Result<UserStatusChange, ConnectorError> {
         let result = self
             .call(Some(conn), async |actions, store| {
                 actions.call_activate_user(store, conn, login).await
+            })
+            .await;
+        flatten(result)
+    }
+
+    /// Runs `deactivate-user`.
+    pub async fn deactivate_user(
+        &self,
+        conn: &Connection,
+        login: &str,
+    ) -> Result<UserStatusChange, ConnectorError> {
+        let result = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_deactivate_user(store, conn, login).await
+            })
+            .await;
+        flatten(result)
+    }
+
+    /// Runs `activate-users`: one result per distinct login, in the order given.
+    pub async fn activate_users(
+        &self,
+        conn: &Connection,
+        logins: &[String],
+    ) -> Result<Vec<UserResult>, ConnectorError> {
+        let result = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_activate_users(store, conn, logins).await
+            })
+            .await;
+        flatten(result)
+    }
+
+    /// Runs `deactivate-users`: one result per distinct login, in the order given.
+    pub async fn deactivate_users(
+        &self,
+        conn: &Connection,
+        logins: &[String],
+    ) -> Result<Vec<UserResult>, ConnectorError> {
+        let result = self
+            .call(Some(conn), async |actions, store| {
+                actions.call_deactivate_users(store, conn, logins).await
             })
             .await;
         flatten(result)

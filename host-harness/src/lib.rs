@@ -38,7 +38,7 @@ mod state;
 
 pub use bindings::exports::qualys::connector::actions::{
     Agent, AgentPage, AgentQuery, Capability, ConnectionReport, FailedBatch, RateLimit, ScanLaunch,
-    ScanRequest, ScanType, UserActivation,
+    ScanRequest, ScanType, UserResult, UserStatusChange,
 };
 pub use bindings::qualys::connector::types::{Connection, Error as ActionError, ErrorKind};
 pub use connector::{CallLimits, CallObserver, CallStats, Connector};

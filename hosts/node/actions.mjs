@@ -1,4 +1,4 @@
-// The four actions from Node through jco. QUALYS_SERVER, QUALYS_USERNAME and QUALYS_PASSWORD
+// The actions from Node through jco. QUALYS_SERVER, QUALYS_USERNAME and QUALYS_PASSWORD
 // name the subscription (here: the simulator). jco's wasi:http is synchronous: each call blocks
 // this thread until the component returns.
 import { actions } from './qualys-connector/qualys-connector.js';
@@ -29,9 +29,17 @@ function call(action, run) {
 
 call('test-connection', () => actions.testConnection(conn));
 call('activate-user', () => actions.activateUser(conn, 'acme_es1'));
-const page = call('search-agents', () => actions.searchAgents(conn, { os: 'Windows', limit: 2 }));
+const page = call('search-agents', () => actions.searchAgents(conn, {
+  os: 'Windows',
+  tags: ['Windows'], // a list<string> is an array
+  limit: 2,
+}));
 call('launch-scan', () => actions.launchScan(conn, {
   assetIds: BigUint64Array.from(page?.agents ?? [], (agent) => agent.assetId),
   scanType: 'inventory', // an enum case is its WIT name as a string
   overrideCpuThrottle: false,
 }));
+call('deactivate-user', () => actions.deactivateUser(conn, 'acme_ea1'));
+// Only the call's own error is thrown; each login's outcome is { tag: 'ok' | 'err', val }.
+const logins = ['acme_im1', 'acme_ea1', 'acme_nobody1'];
+call('activate-users', () => actions.activateUsers(conn, logins));

@@ -1,4 +1,4 @@
-//! The four actions from a Rust host, through the host-harness library (wasmtime 48).
+//! The actions from a Rust host, through the host-harness library (wasmtime 48).
 //! QUALYS_SERVER, QUALYS_USERNAME and QUALYS_PASSWORD name the subscription (here: the simulator).
 
 use host_harness::{AgentQuery, Connection, Connector, ScanRequest, ScanType};
@@ -25,6 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         last_checked_in_to: None,
         host_name: None,
         os: Some("Windows".into()),
+        tags: Some(vec!["Windows".into()]),
         limit: Some(2),
         cursor: None,
     };
@@ -37,5 +38,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let launch = connector.launch_scan(&conn, &request).await?;
     println!("{}", serde_json::to_string(&launch)?);
+    let deactivation = connector.deactivate_user(&conn, "acme_ea1").await?;
+    println!("{}", serde_json::to_string(&deactivation)?);
+    // A batch: the call's own error stops everything; each login's outcome is its own `Result`
+    // (serialised as {"Ok": …} or {"Err": …}).
+    let logins = ["acme_im1", "acme_ea1", "acme_nobody1"].map(String::from);
+    let results = connector.activate_users(&conn, &logins).await?;
+    println!("{}", serde_json::to_string(&results)?);
     Ok(())
 }

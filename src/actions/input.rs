@@ -103,17 +103,27 @@ pub struct SearchFilters {
     pub host_name: Option<String>,
     /// `os`.
     pub os: Option<String>,
+    /// `tags`, sorted and each once: the order of tags does not change what matches.
+    pub tags: Vec<String>,
 }
 
+/// Separates tags in a cursor's binding; a control character, which no tag may hold.
+const TAG_SEPARATOR: &str = "\u{1f}";
+
 impl SearchFilters {
-    /// What a cursor is bound to, in a fixed order.
-    pub fn key(&self) -> [Option<&str>; 4] {
-        [
-            self.from.as_deref(),
-            self.to.as_deref(),
-            self.host_name.as_deref(),
-            self.os.as_deref(),
-        ]
+    /// What a cursor is bound to, in a fixed order; the tags come last, and only when there
+    /// are any, so a cursor of a search without tags binds exactly the four other filters.
+    pub fn key(&self) -> Vec<Option<String>> {
+        let mut key = vec![
+            self.from.clone(),
+            self.to.clone(),
+            self.host_name.clone(),
+            self.os.clone(),
+        ];
+        if !self.tags.is_empty() {
+            key.push(Some(self.tags.join(TAG_SEPARATOR)));
+        }
+        key
     }
 }
 
@@ -138,9 +148,11 @@ pub fn search_query(query: &AgentQuery) -> Result<SearchQuery> {
         to,
         host_name: host_name.map(str::to_owned),
         os: os.map(str::to_owned),
+        tags: tags(query.tags.as_deref())?,
     };
+    let key = filters.key();
     let start_after = match query.cursor.as_deref().filter(|text| !text.is_empty()) {
-        Some(text) => Some(cursor::decode(text, &filters.key())?),
+        Some(text) => Some(cursor::decode(text, &borrowed(&key))?),
         None => None,
     };
     Ok(SearchQuery {
@@ -148,6 +160,27 @@ pub fn search_query(query: &AgentQuery) -> Result<SearchQuery> {
         limit,
         start_after,
     })
+}
+
+/// The tags filter: each tag checked like a text filter (an empty one is no filter), then
+/// sorted and each kept once.
+fn tags(tags: Option<&[String]>) -> Result<Vec<String>> {
+    let mut valid: Vec<String> = Vec::new();
+    for tag in tags.unwrap_or_default() {
+        let Some(tag) = text_filter("a tag", Some(tag))? else {
+            continue;
+        };
+        // Kept sorted by insertion: a sort routine would weigh on the component's size.
+        if let Err(at) = valid.binary_search_by(|have| have.as_str().cmp(tag)) {
+            valid.insert(at, tag.to_owned());
+        }
+    }
+    Ok(valid)
+}
+
+/// `key` as the cursor module takes it.
+pub fn borrowed(key: &[Option<String>]) -> Vec<Option<&str>> {
+    key.iter().map(Option::as_deref).collect()
 }
 
 /// A filter's text: `None` when absent or empty; too long or with control characters is

@@ -120,7 +120,10 @@ impl SearchQuery {
     /// The agents, and a cursor after the last one when `more` match.
     fn result(&self, agents: Vec<Agent>, more: bool) -> AgentPage {
         let next_cursor = match agents.last() {
-            Some(last) if more => Some(cursor::encode(last.asset_id, &self.filters.key())),
+            Some(last) if more => Some(cursor::encode(
+                last.asset_id,
+                &input::borrowed(&self.filters.key()),
+            )),
             _ => None,
         };
         AgentPage {
@@ -131,7 +134,8 @@ impl SearchQuery {
 }
 
 impl SearchFilters {
-    /// The criteria of every page: the Cloud Agent tag and the filters given.
+    /// The criteria of every page: the Cloud Agent tag and the filters given, one `tagName
+    /// EQUALS` per tag (criteria are AND-ed, so an agent must carry every tag).
     fn criteria(&self) -> Vec<Criterion> {
         let optional = [
             ("lastCheckedIn", Operator::Greater, &self.from),
@@ -144,6 +148,9 @@ impl SearchFilters {
             if let Some(value) = value {
                 criteria.push(Criterion::new(field, operator, value.clone()));
             }
+        }
+        for tag in &self.tags {
+            criteria.push(Criterion::new("tagName", Operator::Equals, tag.clone()));
         }
         criteria
     }
@@ -237,8 +244,86 @@ mod tests {
             last_checked_in_to: None,
             host_name: None,
             os: None,
+            tags: None,
             limit: None,
             cursor: None,
+        }
+    }
+
+    fn with_tags(tags: &[&str]) -> AgentQuery {
+        AgentQuery {
+            tags: Some(tags.iter().map(|tag| (*tag).to_owned()).collect()),
+            ..query()
+        }
+    }
+
+    #[test]
+    fn each_tag_is_one_tag_name_equals_criterion_beside_the_cloud_agent_tag() {
+        let mut script = Scripted::new(vec![ok(page([1], false))]);
+        run(
+            &mut script,
+            &with_tags(&["Production", "R&D <lab>", "Production", ""]),
+        )
+        .unwrap();
+        let sent = body(&script.sent[0]);
+        assert!(
+            sent.contains(&criterion("tagName", "EQUALS", "Cloud Agent")),
+            "{sent}"
+        );
+        assert!(
+            sent.contains(&criterion("tagName", "EQUALS", "Production")),
+            "{sent}"
+        );
+        assert!(
+            sent.contains(&criterion("tagName", "EQUALS", "R&amp;D &lt;lab&gt;")),
+            "{sent}"
+        );
+        assert_eq!(
+            sent.matches("tagName").count(),
+            3,
+            "repeats and empty tags dropped: {sent}"
+        );
+    }
+
+    #[test]
+    fn a_cursor_is_bound_to_the_tags_in_any_order_and_to_nothing_else() {
+        let mut script = Scripted::new(vec![ok(page([1, 2], true))]);
+        let first = run(
+            &mut script,
+            &AgentQuery {
+                limit: Some(1),
+                ..with_tags(&["a", "b"])
+            },
+        )
+        .unwrap();
+        let cursor = first.next_cursor.expect("more agents match");
+        let resumed = AgentQuery {
+            cursor: Some(cursor.clone()),
+            ..with_tags(&["b", "a"])
+        };
+        let mut script = Scripted::new(vec![ok(page([2], false))]);
+        assert_eq!(ids(&run(&mut script, &resumed).unwrap()), [2]);
+        for other in [with_tags(&["a"]), query()] {
+            let mut script = Scripted::new(vec![]);
+            let foreign = AgentQuery {
+                cursor: Some(cursor.clone()),
+                ..other
+            };
+            let error = run(&mut script, &foreign).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidInput);
+            assert!(script.sent.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_tag_with_a_control_character_or_too_long_is_invalid_input_and_sends_nothing() {
+        let long = "t".repeat(257);
+        for tags in [vec!["ok", "bad\ttag"], vec![long.as_str()]] {
+            let mut script = Scripted::new(vec![]);
+            let error = run(&mut script, &with_tags(&tags)).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidInput);
+            assert!(error.message.contains("a tag"), "{}", error.message);
+            assert!(script.sent.is_empty());
         }
     }
 

@@ -356,6 +356,14 @@ mod tests {
     }
 
     #[test]
+    fn the_deactivation_is_the_same_write_with_action_deactivate() {
+        let request = status_change_request(UserAction::Deactivate, "acme_ea1");
+        assert_eq!(request.effect, Effect::Write);
+        let (_, body) = request.body.unwrap();
+        assert_eq!(body, b"action=deactivate&login=acme_ea1");
+    }
+
+    #[test]
     fn success_gives_the_message_verbatim() {
         let body = user_output(
             "<RETURN status=\"SUCCESS\"><MESSAGE>User acme_im1 has been activated.</MESSAGE>\

@@ -1,6 +1,6 @@
 //! `activate-user` end to end: every outcome, and the simulator's user directory afterwards.
 
-use host_harness::{ErrorKind, UserActivation};
+use host_harness::{ErrorKind, UserStatusChange};
 use qualys_simulator::{
     Fault, Role, SimUser, Simulator, UserActionFailure, UserStatus, accounts, scenario,
 };
@@ -16,7 +16,7 @@ fn status_of(sim: &Simulator, login: &str) -> UserStatus {
 }
 
 /// Checks a successful activation of `login`: the result, one form POST, and the user Active.
-fn assert_activated(sim: &Simulator, activation: &UserActivation, login: &str) {
+fn assert_activated(sim: &Simulator, activation: &UserStatusChange, login: &str) {
     assert_eq!(activation.login, login);
     assert_eq!(activation.previous_status.as_deref(), Some("Inactive"));
     assert!(activation.changed);

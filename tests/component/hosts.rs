@@ -190,9 +190,12 @@ fn sh(snippet: &str) -> Command {
     command
 }
 
+/// The login the snippets' batch adds to two known ones: no such user exists.
+const UNKNOWN_LOGIN: &str = "acme_nobody1";
+
 /// What every snippet must find: the simulator's own ground truth for its seed.
 struct Expected {
-    /// The two Windows agents the snippets search for, ascending asset ids.
+    /// The two Windows agents tagged "Windows" the snippets search for, ascending asset ids.
     windows_agents: Vec<u64>,
 }
 
@@ -212,27 +215,34 @@ impl Expected {
         let windows_agents: Vec<u64> = dataset
             .agents()
             .filter(|asset| asset.os.as_deref().is_some_and(|os| os.contains("Windows")))
+            .filter(|asset| asset.tag_names().any(|tag| tag == "Windows"))
             .map(|asset| asset.id)
             .take(2)
             .collect();
         assert_eq!(
             windows_agents.len(),
             2,
-            "the dataset has two Windows agents"
+            "the dataset has two Windows agents tagged Windows"
         );
         Self { windows_agents }
     }
 }
 
-/// The four results a snippet printed, read into one shape whatever the host's naming.
+/// A user-status-change: login, previous status, changed.
+type StatusChange = (String, Option<String>, bool);
+
+/// The results a snippet printed, read into one shape whatever the host's naming.
 #[derive(Debug, PartialEq)]
 struct Observed {
     api_server: String,
     capabilities: Vec<(String, bool)>,
-    activated: (String, Option<String>, bool),
+    activated: StatusChange,
     agents: Vec<u64>,
     launched: Vec<u64>,
     not_launched: Vec<u64>,
+    deactivated: StatusChange,
+    /// The batch, per login: its outcome's `changed`, or its error's kind (WIT name).
+    batch: Vec<(String, Result<bool, String>)>,
 }
 
 impl Observed {
@@ -254,20 +264,41 @@ impl Observed {
             agents: expected.windows_agents.clone(),
             launched: expected.windows_agents.clone(),
             not_launched: Vec::new(),
+            deactivated: (
+                scenario::ACTIVE_EUROPE_SCANNER.to_owned(),
+                Some("Active".to_owned()),
+                true,
+            ),
+            // The Inactive Manager is activated, the user just deactivated is again, and the
+            // unknown login fails alone.
+            batch: vec![
+                (scenario::INACTIVE_MANAGER.to_owned(), Ok(true)),
+                (scenario::ACTIVE_EUROPE_SCANNER.to_owned(), Ok(true)),
+                (UNKNOWN_LOGIN.to_owned(), Err("not-found".to_owned())),
+            ],
         }
     }
 
-    /// Four JSON lines (the Rust and Node snippets), each the ok value of one action, field
+    /// Six JSON lines (the Rust and Node snippets), each the ok value of one action, field
     /// names written by `name` (snake_case in Rust, camelCase in jco).
     fn from_json_lines(lines: &[Value], name: fn(&str) -> String) -> Self {
-        assert_eq!(lines.len(), 4, "one line per action: {lines:#?}");
+        assert_eq!(lines.len(), 6, "one line per action: {lines:#?}");
         let field = |value: &Value, wit: &str| value[name(wit)].clone();
         let string = |value: Value| value.as_str().map(str::to_owned);
         let ids = |value: Value| -> Vec<u64> {
             let ids = value.as_array().cloned().unwrap_or_default();
             ids.iter().filter_map(Value::as_u64).collect()
         };
+        let status_change = |change: &Value| -> StatusChange {
+            (
+                string(field(change, "login")).unwrap_or_default(),
+                string(field(change, "previous-status")),
+                field(change, "changed").as_bool().unwrap_or(false),
+            )
+        };
         let (report, activation, page, launch) = (&lines[0], &lines[1], &lines[2], &lines[3]);
+        let (deactivation, results) = (&lines[4], &lines[5]);
+        let results = results.as_array().cloned().unwrap_or_default();
         let capabilities = field(report, "capabilities");
         let capabilities = capabilities.as_array().cloned().unwrap_or_default();
         let agents = field(page, "agents")
@@ -283,27 +314,49 @@ impl Observed {
                     (action, field(c, "ok").as_bool().unwrap_or(false))
                 })
                 .collect(),
-            activated: (
-                string(field(activation, "login")).unwrap_or_default(),
-                string(field(activation, "previous-status")),
-                field(activation, "changed").as_bool().unwrap_or(false),
-            ),
+            activated: status_change(activation),
             agents: agents
                 .iter()
                 .filter_map(|agent| field(agent, "asset-id").as_u64())
                 .collect(),
             launched: ids(field(launch, "launched")),
             not_launched: ids(field(launch, "not-launched")),
+            deactivated: status_change(deactivation),
+            batch: results
+                .iter()
+                .map(|result| {
+                    let login = string(field(result, "login")).unwrap_or_default();
+                    let outcome = match json_outcome(&field(result, "outcome")) {
+                        Ok(change) => Ok(status_change(&change).2),
+                        Err(error) => Err(kebab_case(
+                            field(&error, "kind").as_str().unwrap_or_default(),
+                        )),
+                    };
+                    (login, outcome)
+                })
+                .collect(),
         }
     }
 
-    /// The wasmtime CLI's four lines of WAVE, each `ok(…)`.
+    /// The wasmtime CLI's six lines of WAVE, each `ok(…)`.
     fn from_wave_lines(stdout: &str) -> Self {
         let lines: Vec<&str> = stdout.lines().collect();
-        assert_eq!(lines.len(), 4, "one line per action:\n{stdout}");
+        assert_eq!(lines.len(), 6, "one line per action:\n{stdout}");
         for line in &lines {
-            assert!(line.starts_with("ok({"), "an ok result: {line}");
+            assert!(line.starts_with("ok("), "an ok result: {line}");
         }
+        let status_change = |line: &str| -> StatusChange {
+            (
+                wave_strings(line, "login: ")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
+                wave_strings(line, "previous-status: some(")
+                    .into_iter()
+                    .next(),
+                wave_words(line, "changed: ").first().map(String::as_str) == Some("true"),
+            )
+        };
         Self {
             api_server: wave_strings(lines[0], "api-server: ")
                 .into_iter()
@@ -314,21 +367,67 @@ impl Observed {
                 .zip(wave_words(lines[0], ", ok: "))
                 .map(|(action, ok)| (action, ok == "true"))
                 .collect(),
-            activated: (
-                wave_strings(lines[1], "login: ").concat(),
-                wave_strings(lines[1], "previous-status: some(")
-                    .into_iter()
-                    .next(),
-                wave_words(lines[1], "changed: ").concat() == "true",
-            ),
+            activated: status_change(lines[1]),
             agents: wave_words(lines[2], "asset-id: ")
                 .iter()
                 .filter_map(|id| id.parse().ok())
                 .collect(),
             launched: wave_list(lines[3], "launched: ["),
             not_launched: wave_list(lines[3], "not-launched: ["),
+            deactivated: status_change(lines[4]),
+            batch: wave_batch(lines[5]),
         }
     }
+}
+
+/// A `result` inside a JSON record as (ok value, error value): serde's `{"Ok": …}` /
+/// `{"Err": …}` (the Rust host) or jco's `{"tag": "ok" | "err", "val": …}`.
+fn json_outcome(outcome: &Value) -> Result<Value, Value> {
+    match (
+        outcome.get("tag").and_then(Value::as_str),
+        outcome.get("val"),
+    ) {
+        (Some("ok"), Some(val)) => Ok(val.clone()),
+        (Some(_), Some(val)) => Err(val.clone()),
+        _ => match (outcome.get("Ok"), outcome.get("Err")) {
+            (Some(val), _) => Ok(val.clone()),
+            (_, error) => Err(error.cloned().unwrap_or_default()),
+        },
+    }
+}
+
+/// An error kind as its WIT name: serde writes the Rust variant (`NotFound`), jco the WIT name.
+fn kebab_case(kind: &str) -> String {
+    let mut name = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            name.push('-');
+        }
+        name.extend(c.to_lowercase());
+    }
+    name
+}
+
+/// A batch's WAVE: `ok([{login: "a", outcome: ok({…, changed: true, …})}, {login: "b",
+/// outcome: err({kind: not-found, …})}])`. The text before each `outcome: ` ends with that
+/// item's login; the text after starts with its outcome.
+fn wave_batch(line: &str) -> Vec<(String, Result<bool, String>)> {
+    let parts: Vec<&str> = line.split("outcome: ").collect();
+    parts
+        .windows(2)
+        .map(|pair| {
+            let login = wave_strings(pair[0], "login: ").pop().unwrap_or_default();
+            let outcome = if pair[1].starts_with("ok(") {
+                Ok(wave_words(pair[1], "changed: ").first().map(String::as_str) == Some("true"))
+            } else {
+                Err(wave_words(pair[1], "kind: ")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default())
+            };
+            (login, outcome)
+        })
+        .collect()
 }
 
 /// The string literals (no escapes in them) right after each `prefix`.
@@ -397,7 +496,7 @@ fn assert_the_component_is_built() {
 }
 
 #[test]
-fn the_wasmtime_cli_snippet_runs_the_four_actions_against_the_simulator() {
+fn the_wasmtime_cli_snippet_runs_its_actions_against_the_simulator() {
     assert_the_component_is_built();
     let wasmtime = tool(
         "QUALYS_WASMTIME_CLI",
@@ -424,7 +523,7 @@ fn the_wasmtime_cli_snippet_runs_the_four_actions_against_the_simulator() {
 }
 
 #[test]
-fn the_jco_snippet_runs_the_four_actions_in_node_against_the_simulator() {
+fn the_jco_snippet_runs_its_actions_in_node_against_the_simulator() {
     assert_the_component_is_built();
     let node = tool("QUALYS_NODE", "Node.js 20 or later", RUN_XTASK_TOOLS);
     let jco = tool(
@@ -443,6 +542,7 @@ fn the_jco_snippet_runs_the_four_actions_in_node_against_the_simulator() {
     let sim = SimulatorProcess::start();
     let stdout = sim.run(sh("hosts/node/transpile-and-run.sh"), &[&node]);
     let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), SNIPPET_ACTIONS.len(), "{stdout}");
     for (line, action) in lines.iter().zip(SNIPPET_ACTIONS) {
         assert_eq!(line["action"], action, "{stdout}");
     }
@@ -456,15 +556,17 @@ fn the_jco_snippet_runs_the_four_actions_in_node_against_the_simulator() {
 }
 
 /// The actions each snippet calls, in order.
-const SNIPPET_ACTIONS: [&str; 4] = [
+const SNIPPET_ACTIONS: [&str; 6] = [
     "test-connection",
     "activate-user",
     "search-agents",
     "launch-scan",
+    "deactivate-user",
+    "activate-users",
 ];
 
 #[test]
-fn the_rust_snippet_runs_the_four_actions_against_the_simulator() {
+fn the_rust_snippet_runs_its_actions_against_the_simulator() {
     assert_the_component_is_built();
     let expected = Expected::from_the_dataset();
     let sim = SimulatorProcess::start();
@@ -525,7 +627,15 @@ fn wave_results_are_read_into_the_shared_shape() {
                   message: \"m\"})\n\
                   ok({agents: [{asset-id: 5, name: \"n\"}, {asset-id: 9, name: \"o\"}]})\n\
                   ok({scan-type: \"Inventory_Scan\", launched: [5], not-launched: [9], \
-                  not-sent: []})\n";
+                  not-sent: []})\n\
+                  ok({login: \"v\", previous-status: some(\"Active\"), changed: true, \
+                  message: \"n\"})\n\
+                  ok([{login: \"a\", outcome: ok({login: \"a\", previous-status: \
+                  some(\"Inactive\"), changed: true, message: \"m\"})}, {login: \"b\", \
+                  outcome: ok({login: \"b\", previous-status: some(\"Active\"), changed: false, \
+                  message: \"\"})}, {login: \"c\", outcome: err({kind: not-found, message: \
+                  \"no user c\", http-status: none, qualys-code: none, retry-after-secs: none, \
+                  hint: some(\"check the login\")})}])\n";
     let observed = Observed::from_wave_lines(stdout);
     assert_eq!(
         observed,
@@ -536,8 +646,27 @@ fn wave_results_are_read_into_the_shared_shape() {
             agents: vec![5, 9],
             launched: vec![5],
             not_launched: vec![9],
+            deactivated: ("v".into(), Some("Active".into()), true),
+            batch: vec![
+                ("a".into(), Ok(true)),
+                ("b".into(), Ok(false)),
+                ("c".into(), Err("not-found".into())),
+            ],
         }
     );
+}
+
+#[test]
+fn batch_outcomes_are_read_from_serde_and_jco_json() {
+    let serde = serde_json::json!({"Err": {"kind": "NotFound"}});
+    let jco = serde_json::json!({"tag": "ok", "val": {"changed": true}});
+    assert_eq!(
+        json_outcome(&serde),
+        Err(serde_json::json!({"kind": "NotFound"}))
+    );
+    assert_eq!(json_outcome(&jco), Ok(serde_json::json!({"changed": true})));
+    assert_eq!(kebab_case("NotFound"), "not-found");
+    assert_eq!(kebab_case("not-found"), "not-found");
 }
 
 #[test]

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use host_harness::{
     AgentPage, AgentQuery, ConnectionReport, Connector, ConnectorError, ErrorKind, ScanLaunch,
-    UserActivation,
+    UserStatusChange,
 };
 use qualys_simulator::{
     self as simulator, Dataset, Fault, FaultRule, Role, SimUser, UserStatus, accounts,
@@ -81,7 +81,7 @@ enum Input {
 enum Output {
     Report(ConnectionReport),
     Page(AgentPage),
-    Activation(UserActivation),
+    Activation(UserStatusChange),
     Launch(ScanLaunch),
 }
 

@@ -15,3 +15,4 @@ mod resilience;
 mod search_agents;
 mod support;
 mod test_connection;
+mod user_lifecycle;

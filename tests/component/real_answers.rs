@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use host_harness::ErrorKind;
+use host_harness::{ActionError, ErrorKind};
 use qualys_simulator::{CannedAnswer, accounts, scenario};
 
 use crate::support::{Harness, action_error, agent_query, conn, requests_to};
@@ -52,6 +52,17 @@ fn recorded(file: &str) -> CannedAnswer {
 /// Serves `file` on every request whose path contains `path`, up to `times` requests.
 fn replay(harness: &Harness, path: &str, file: &str, times: usize) {
     harness.sim.replay(path, recorded(file), times);
+}
+
+/// The error of a search whose every page is `file`; the harness shows what was sent.
+async fn search_error_on(harness: &Harness, file: &str) -> ActionError {
+    replay(harness, SEARCH, file, 10);
+    action_error(
+        harness
+            .connector
+            .search_agents(&conn(&accounts::MANAGER), &agent_query(None))
+            .await,
+    )
 }
 
 #[test]
@@ -305,18 +316,7 @@ async fn real_search_pages_give_their_agents() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_qps_error_in_http_200_is_an_error_with_code_message_and_resolution() {
     let harness = Harness::start().await;
-    replay(
-        &harness,
-        SEARCH,
-        "hostasset-search-invalid-request-jupiterone.xml",
-        10,
-    );
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn(&accounts::MANAGER), &agent_query(None))
-            .await,
-    );
+    let error = search_error_on(&harness, "hostasset-search-invalid-request-jupiterone.xml").await;
     assert_eq!(error.kind, ErrorKind::Upstream);
     assert_eq!(error.http_status, Some(200));
     assert_eq!(error.qualys_code.as_deref(), Some("INVALID_REQUEST"));
@@ -337,18 +337,11 @@ async fn a_qps_error_in_http_200_is_an_error_with_code_message_and_resolution() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_credentials_on_qps_are_auth_failed() {
     let harness = Harness::start().await;
-    replay(
+    let error = search_error_on(
         &harness,
-        SEARCH,
         "hostasset-auth-credentials-needed-qualys-community-issue7.xml",
-        10,
-    );
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn(&accounts::MANAGER), &agent_query(None))
-            .await,
-    );
+    )
+    .await;
     assert_eq!(error.kind, ErrorKind::AuthFailed);
     assert_eq!(
         error.qualys_code.as_deref(),
@@ -361,18 +354,11 @@ async fn missing_credentials_on_qps_are_auth_failed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_real_answer_is_a_bad_response() {
     let harness = Harness::start().await;
-    replay(
+    let error = search_error_on(
         &harness,
-        SEARCH,
         "hostasset-v1-other-error-truncated-paragbaxi-pr12.xml",
-        10,
-    );
-    let error = action_error(
-        harness
-            .connector
-            .search_agents(&conn(&accounts::MANAGER), &agent_query(None))
-            .await,
-    );
+    )
+    .await;
     assert_eq!(error.kind, ErrorKind::BadResponse);
     assert_eq!(error.http_status, Some(200));
     assert!(error.message.contains("truncated"), "{}", error.message);

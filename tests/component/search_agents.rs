@@ -699,3 +699,101 @@ async fn ten_thousand_agents_with_heavy_assets_are_read_in_little_memory() {
     assert_eq!(requests_to(&harness.sim, SEARCH_PATH).len(), 10);
     assert!(stats.peak_memory_bytes < 16 * 1024 * 1024, "{stats:?}");
 }
+
+/// The ids of the Cloud Agents carrying every tag of `tags`, ascending, from the dataset.
+fn tagged_ids(sim: &Simulator, tags: &[&str]) -> Vec<u64> {
+    sim.dataset()
+        .agents()
+        .filter(|asset| {
+            tags.iter()
+                .all(|wanted| asset.tag_names().any(|tag| tag == *wanted))
+        })
+        .map(|asset| asset.id)
+        .collect()
+}
+
+/// A query for the agents carrying every tag of `tags`, at most `limit`.
+fn tags_query(tags: &[&str], limit: Option<u32>) -> AgentQuery {
+    AgentQuery {
+        tags: Some(tags.iter().map(|tag| (*tag).to_owned()).collect()),
+        ..agent_query(limit)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_tag_returns_exactly_the_agents_carrying_it() {
+    let harness = Harness::start().await;
+    let expected = tagged_ids(&harness.sim, &["Production"]);
+    assert!(!expected.is_empty(), "the dataset has Production agents");
+    let page = search(&harness, &tags_query(&["Production"], Some(10_000))).await;
+    assert_eq!(ids(&page), expected);
+    let sent = requests_to(&harness.sim, SEARCH_PATH)[0].body_text();
+    assert!(
+        sent.contains(&criterion("tagName", "EQUALS", "Production")),
+        "{sent}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tags_return_only_the_agents_carrying_both() {
+    let harness = Harness::start().await;
+    let both = tagged_ids(&harness.sim, &["Windows", "Production"]);
+    let windows = tagged_ids(&harness.sim, &["Windows"]);
+    assert!(!both.is_empty() && both.len() < windows.len(), "a real AND");
+    let page = search(
+        &harness,
+        &tags_query(&["Windows", "Production"], Some(10_000)),
+    )
+    .await;
+    assert_eq!(ids(&page), both);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_nobody_carries_returns_no_agent_and_no_cursor() {
+    let harness = Harness::start().await;
+    let page = search(&harness, &tags_query(&["Nobody Has This Tag"], None)).await;
+    assert!(page.agents.is_empty());
+    assert_eq!(page.next_cursor, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_with_xml_special_characters_are_matched_literally() {
+    let harness = Harness::start().await;
+    for tag in ["PCI <Scope>", "R&D", "Crown \"Jewels\""] {
+        let expected = tagged_ids(&harness.sim, &[tag]);
+        assert!(!expected.is_empty(), "the dataset has {tag} agents");
+        let page = search(&harness, &tags_query(&[tag], Some(10_000))).await;
+        assert_eq!(ids(&page), expected, "{tag}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tagged_search_continues_with_its_cursor_and_the_cursor_needs_the_same_tags() {
+    let harness = Harness::start().await;
+    let expected = tagged_ids(&harness.sim, &["Production"]);
+    let mut found = Vec::new();
+    let mut query = tags_query(&["Production"], Some(250));
+    loop {
+        let page = search(&harness, &query).await;
+        found.extend(ids(&page));
+        let Some(cursor) = page.next_cursor else {
+            break;
+        };
+        query.cursor = Some(cursor);
+    }
+    assert_eq!(found, expected);
+    let first = search(&harness, &tags_query(&["Production"], Some(1))).await;
+    let foreign = AgentQuery {
+        cursor: first.next_cursor,
+        ..tags_query(&["Europe"], Some(1))
+    };
+    harness.sim.clear_requests();
+    let error = action_error(
+        harness
+            .connector
+            .search_agents(&conn(&accounts::MANAGER), &foreign)
+            .await,
+    );
+    assert_eq!(error.kind, ErrorKind::InvalidInput);
+    assert!(harness.sim.requests().is_empty());
+}

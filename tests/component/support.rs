@@ -64,6 +64,7 @@ pub fn agent_query(limit: Option<u32>) -> AgentQuery {
         last_checked_in_to: None,
         host_name: None,
         os: None,
+        tags: None,
         limit,
         cursor: None,
     }

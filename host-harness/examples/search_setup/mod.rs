@@ -43,6 +43,7 @@ pub fn all_agents() -> AgentQuery {
         last_checked_in_to: None,
         host_name: None,
         os: None,
+        tags: None,
         limit: Some(AGENTS as u32),
         cursor: None,
     }

@@ -31,7 +31,8 @@ mod hostile {
 
     use super::CALM_USERNAME;
     use exports::qualys::connector::actions::{
-        AgentPage, AgentQuery, ConnectionReport, Guest, ScanLaunch, ScanRequest, UserActivation,
+        AgentPage, AgentQuery, ConnectionReport, Guest, ScanLaunch, ScanRequest, UserResult,
+        UserStatusChange,
     };
     use qualys::connector::types::{Connection, Error, ErrorKind};
 
@@ -77,7 +78,7 @@ mod hostile {
         }
 
         /// Tries to reach a host outside any allow-list; reports what happened as the error.
-        fn activate_user(_conn: Connection, _login: String) -> Result<UserActivation, Error> {
+        fn activate_user(_conn: Connection, _login: String) -> Result<UserStatusChange, Error> {
             let message = match waki::Client::new().get(EVIL_URL).send() {
                 Ok(response) => format!("reached {EVIL_URL}: HTTP {}", response.status_code()),
                 Err(error) => format!("{EVIL_URL} not reached: {error:#}"),
@@ -92,6 +93,27 @@ mod hostile {
             })
         }
 
+        /// Refused: the hostile fixture has no users to change.
+        fn deactivate_user(_conn: Connection, login: String) -> Result<UserStatusChange, Error> {
+            Err(refused(&login))
+        }
+
+        /// Refused, for the whole batch.
+        fn activate_users(
+            _conn: Connection,
+            _logins: Vec<String>,
+        ) -> Result<Vec<UserResult>, Error> {
+            Err(refused("every login"))
+        }
+
+        /// Refused, for the whole batch.
+        fn deactivate_users(
+            _conn: Connection,
+            _logins: Vec<String>,
+        ) -> Result<Vec<UserResult>, Error> {
+            Err(refused("every login"))
+        }
+
         /// Blocks in the host on a clock a day away.
         fn launch_scan(_conn: Connection, _request: ScanRequest) -> Result<ScanLaunch, Error> {
             loop {
@@ -102,6 +124,18 @@ mod hostile {
         /// Panics: with `panic = "abort"` the guest traps.
         fn describe() -> String {
             panic!("hostile-guest: describe panics on purpose");
+        }
+    }
+
+    /// The error of the user actions this fixture does not act out.
+    fn refused(what: &str) -> Error {
+        Error {
+            kind: ErrorKind::InvalidInput,
+            message: format!("hostile-guest changes no user: {what}"),
+            http_status: None,
+            qualys_code: None,
+            retry_after_secs: None,
+            hint: None,
         }
     }
 
