@@ -25,7 +25,7 @@ use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, ConnectorPre};
 use crate::error::ConnectorError;
-use crate::policy::{OutboundHooks, OutboundLog, OutboundPolicy};
+use crate::policy::{Origin, OutboundHooks, OutboundLog, OutboundPolicy};
 use crate::runtime::Runtime;
 use crate::state::{CallState, MemoryCap};
 use crate::{
@@ -290,7 +290,7 @@ impl Connector {
             clocks: WasiClocksCtx::default(),
             hooks: OutboundHooks {
                 policy: self.policy.clone(),
-                connection_host: self.connection_host(conn),
+                connection_origin: self.connection_origin(conn),
                 log: self.log.clone(),
             },
             memory: MemoryCap {
@@ -316,16 +316,16 @@ impl Connector {
         store
     }
 
-    /// The host a call may reach beside the policy's allow-list: the connection's own server,
-    /// when the policy allows no host of its own.
-    fn connection_host(&self, conn: Option<&Connection>) -> Option<String> {
-        if !self.policy.has_no_allowed_hosts() {
+    /// The origin a call may reach beside the policy's allow-list: the connection's own
+    /// server (scheme, host and port), when the policy allows no origin of its own.
+    fn connection_origin(&self, conn: Option<&Connection>) -> Option<Origin> {
+        if !self.policy.has_no_allowed_origins() {
             return None;
         }
         let conn = conn?;
         ApiServer::resolve(conn.server.as_deref(), conn.username.trim())
             .ok()
-            .map(|server| server.host)
+            .map(|server| Origin::of_server(&server))
     }
 }
 

@@ -3,8 +3,11 @@
 //! Every request the guest makes arrives in [`WasiHttpHooks::send_request`]. There the
 //! [`OutboundPolicy`] decides:
 //!
-//! * **allow-list**: a request to a host that is not allowed is refused before any connection
-//!   is made, and the guest sees `wasi:http`'s `HTTP-request-denied` (a `transport` error);
+//! * **allow-list**: origins written `scheme://host[:port]` (the port defaults to the
+//!   scheme's: 443 for `https`, 80 for `http`); a request whose scheme, host and port match no
+//!   entry is refused before any connection is made, and the guest sees `wasi:http`'s
+//!   `HTTP-request-denied` (a `transport` error). With no entry, a call may reach exactly the
+//!   origin its connection resolves to;
 //! * **routes**: like curl's `--resolve`, a route sends requests for `host:port` to another
 //!   origin (the simulator on loopback) while the `Host` header keeps the original name, so
 //!   tests and the demo run the real platform resolution of the component;
@@ -26,24 +29,97 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 /// Default cap on a response body reaching the guest (the guest's own cap is 64 MiB).
 pub const DEFAULT_BODY_CAP: usize = 80 * 1024 * 1024;
 
+/// A scheme, a lower-case host and a port: what an allow-list entry names and a request is
+/// compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// Parses `scheme://host[:port]`; errors say what the form is.
+    fn parse(text: &str) -> Result<Origin, crate::ConnectorError> {
+        let teach = |why: &str| {
+            crate::ConnectorError::Config(format!(
+                "allow-list entry {text:?}: {why}; write scheme://host[:port], e.g. \
+                 https://qualysapi.qualys.com or http://127.0.0.1:8080"
+            ))
+        };
+        let uri: Uri = text.parse().map_err(|_| teach("not a URL"))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            Some(_) => return Err(teach("the scheme must be https or http")),
+            None => return Err(teach("the scheme is missing")),
+        };
+        let host = uri.host().ok_or_else(|| teach("the host is missing"))?;
+        if uri
+            .path_and_query()
+            .is_some_and(|path| path.as_str() != "/")
+        {
+            return Err(teach("an origin has no path or query"));
+        }
+        if uri
+            .authority()
+            .is_some_and(|authority| authority.as_str().contains('@'))
+        {
+            return Err(teach("an origin has no user name or password"));
+        }
+        Ok(Origin {
+            https,
+            host: host.to_ascii_lowercase(),
+            port: uri.port_u16().unwrap_or(default_port(https)),
+        })
+    }
+
+    /// The origin a request goes to; `None` without a host.
+    fn of_request(uri: &Uri) -> Option<Origin> {
+        let https = uri.scheme() != Some(&Scheme::HTTP);
+        Some(Origin {
+            https,
+            host: uri.host()?.to_ascii_lowercase(),
+            port: uri.port_u16().unwrap_or(default_port(https)),
+        })
+    }
+
+    /// The origin of a resolved Qualys server.
+    pub(crate) fn of_server(server: &qualys_platforms::ApiServer) -> Origin {
+        let https = server.scheme == qualys_platforms::Scheme::Https;
+        Origin {
+            https,
+            host: server.host.to_ascii_lowercase(),
+            port: server.port.unwrap_or(default_port(https)),
+        }
+    }
+}
+
+fn default_port(https: bool) -> u16 {
+    if https { 443 } else { 80 }
+}
+
 /// Where requests may go and where they are sent.
 #[derive(Debug, Clone, Default)]
 pub struct OutboundPolicy {
-    allowed_hosts: Vec<String>,
+    allowed: Vec<Origin>,
     routes: BTreeMap<String, Uri>,
     body_cap: Option<usize>,
 }
 
 impl OutboundPolicy {
-    /// A policy that allows nothing and routes nothing; [`allow_host`](Self::allow_host) opens it.
+    /// A policy that allows nothing of its own (a call then reaches only its connection's
+    /// server) and routes nothing; [`allow`](Self::allow) opens it.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Allows requests to `host` (any port; compared without case).
-    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
-        self.allowed_hosts.push(host.into().to_ascii_lowercase());
-        self
+    /// Allows requests to `origin`, written `scheme://host[:port]` (the host compared without
+    /// case; the port defaults to the scheme's). Anything else is a configuration error that
+    /// shows the form.
+    pub fn allow(mut self, origin: &str) -> Result<Self, crate::ConnectorError> {
+        self.allowed.push(Origin::parse(origin)?);
+        Ok(self)
     }
 
     /// Sends requests for `authority` (`host` or `host:port`; the port defaults to the request's
@@ -75,15 +151,14 @@ impl OutboundPolicy {
         self
     }
 
-    /// True when `host` is on the allow-list.
-    pub fn allows(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
-        self.allowed_hosts.contains(&host)
+    /// True when a request to `url` (scheme, host and port) is on the allow-list.
+    pub fn allows(&self, url: &Uri) -> bool {
+        Origin::of_request(url).is_some_and(|origin| self.allowed.contains(&origin))
     }
 
     /// True when the allow-list is empty (the connector then allows the connection's server).
-    pub fn has_no_allowed_hosts(&self) -> bool {
-        self.allowed_hosts.is_empty()
+    pub fn has_no_allowed_origins(&self) -> bool {
+        self.allowed.is_empty()
     }
 
     fn target_for(&self, uri: &Uri) -> Option<&Uri> {
@@ -151,20 +226,20 @@ impl OutboundLog {
 /// The `wasi:http` hooks of one call: its policy and log.
 pub(crate) struct OutboundHooks {
     pub(crate) policy: Arc<OutboundPolicy>,
-    /// The host of the call's own server, allowed beside the policy's allow-list (set only
+    /// The origin of the call's own server, allowed beside the policy's allow-list (set only
     /// when that list is empty).
-    pub(crate) connection_host: Option<String>,
+    pub(crate) connection_origin: Option<Origin>,
     pub(crate) log: OutboundLog,
 }
 
 impl OutboundHooks {
-    /// True when the policy or the call's own server allows `host`.
-    fn allows(&self, host: &str) -> bool {
-        self.policy.allows(host)
+    /// True when the policy or the call's own server allows a request to `url`.
+    fn allows(&self, url: &Uri) -> bool {
+        self.policy.allows(url)
             || self
-                .connection_host
-                .as_deref()
-                .is_some_and(|own| own.eq_ignore_ascii_case(host))
+                .connection_origin
+                .as_ref()
+                .is_some_and(|own| Origin::of_request(url).as_ref() == Some(own))
     }
 }
 
@@ -186,7 +261,7 @@ impl WasiHttpHooks for OutboundHooks {
     ) -> ResponseFuture {
         let url = request.uri().to_string();
         let method = request.method().to_string();
-        let allowed = request.uri().host().is_some_and(|host| self.allows(host));
+        let allowed = self.allows(request.uri());
         if !allowed {
             self.log.push(OutboundRecord {
                 method,
@@ -259,11 +334,45 @@ fn capped(
 mod tests {
     use super::*;
 
+    fn url(text: &str) -> Uri {
+        text.parse().unwrap()
+    }
+
     #[test]
     fn hosts_are_allowed_without_case() {
-        let policy = OutboundPolicy::new().allow_host("QualysAPI.qualys.com");
-        assert!(policy.allows("qualysapi.QUALYS.com"));
-        assert!(!policy.allows("evil.example.com"));
+        let policy = OutboundPolicy::new()
+            .allow("https://QualysAPI.qualys.com")
+            .unwrap();
+        assert!(policy.allows(&url("https://qualysapi.QUALYS.com/msp/about.php")));
+        assert!(!policy.allows(&url("https://evil.example.com/")));
+    }
+
+    #[test]
+    fn an_entry_allows_only_its_scheme_and_port_with_the_default_port_implied() {
+        let policy = OutboundPolicy::new()
+            .allow("https://qualysapi.qualys.com")
+            .unwrap()
+            .allow("http://127.0.0.1:8080")
+            .unwrap();
+        assert!(policy.allows(&url("https://qualysapi.qualys.com:443/x")));
+        assert!(!policy.allows(&url("http://qualysapi.qualys.com/x")));
+        assert!(!policy.allows(&url("https://qualysapi.qualys.com:8443/x")));
+        assert!(policy.allows(&url("http://127.0.0.1:8080/")));
+        assert!(!policy.allows(&url("http://127.0.0.1/")));
+    }
+
+    #[test]
+    fn malformed_entries_are_refused_with_the_form_to_write() {
+        for entry in [
+            "qualysapi.qualys.com",
+            "ftp://qualysapi.qualys.com",
+            "https://qualysapi.qualys.com/msp",
+            "https://user:pw@qualysapi.qualys.com",
+            "",
+        ] {
+            let error = OutboundPolicy::new().allow(entry).unwrap_err().to_string();
+            assert!(error.contains("scheme://host[:port]"), "{entry}: {error}");
+        }
     }
 
     #[test]

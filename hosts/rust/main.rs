@@ -7,7 +7,7 @@ use host_harness::{AgentQuery, Connection, Connector, ScanRequest, ScanType};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One engine per process, the component compiled once, a fresh store and instance per call,
     // limits on every call. The default policy lets a call reach exactly the server its
-    // connection resolves to; `.with_policy(OutboundPolicy::new().allow_host(…))` changes that.
+    // connection resolves to; `.with_policy(OutboundPolicy::new().allow("https://…")?)` changes that.
     let connector = Connector::load("target/qualys-connector.wasm")?;
     let conn = Connection {
         server: std::env::var("QUALYS_SERVER").ok(),

@@ -252,8 +252,11 @@ async fn every_request_carries_basic_auth_and_x_requested_with() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_outside_the_allow_list_is_refused_by_the_harness() {
     let harness = Harness::start().await;
-    let connector =
-        harness.connector_with(OutboundPolicy::new().allow_host("qualysapi.qualys.com"));
+    let connector = harness.connector_with(
+        OutboundPolicy::new()
+            .allow("https://qualysapi.qualys.com")
+            .unwrap(),
+    );
     let mut connection = conn(&accounts::MANAGER);
     connection.server = Some("US2".into());
     let error = action_error(connector.test_connection(&connection).await);
