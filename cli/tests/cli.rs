@@ -63,6 +63,18 @@ impl Run {
             .collect()
     }
 
+    /// Asserts that stdout holds every one of `texts`, showing it when one is missing.
+    fn assert_stdout_shows(&self, texts: &[&str]) -> &Self {
+        for text in texts {
+            assert!(
+                self.stdout.contains(text),
+                "{text:?} missing:\n{}",
+                self.stdout
+            );
+        }
+        self
+    }
+
     /// Asserts the exit code, showing both outputs when it differs.
     fn assert_code(&self, expected: i32) -> &Self {
         assert_eq!(
@@ -363,17 +375,11 @@ fn activate_user_prints_previous_status_changed_and_message() {
         None,
     );
     run.assert_code(0);
-    assert!(
-        run.stdout.contains("Previous status  Inactive"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("Changed          yes"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("Message"), "{}", run.stdout);
+    run.assert_stdout_shows(&[
+        "Previous status  Inactive",
+        "Changed          yes",
+        "Message",
+    ]);
 }
 
 #[test]
@@ -603,16 +609,7 @@ fn deactivating_an_active_user_prints_changed_yes() {
         None,
     );
     run.assert_code(0);
-    assert!(
-        run.stdout.contains("Previous status  Active"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("Changed          yes"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_shows(&["Previous status  Active", "Changed          yes"]);
 }
 
 #[test]

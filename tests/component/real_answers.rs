@@ -54,6 +54,16 @@ fn replay(harness: &Harness, path: &str, file: &str, times: usize) {
     harness.sim.replay(path, recorded(file), times);
 }
 
+/// The error of activating `login` as the Manager.
+async fn activation_error(harness: &Harness, login: &str) -> ActionError {
+    action_error(
+        harness
+            .connector
+            .activate_user(&conn(&accounts::MANAGER), login)
+            .await,
+    )
+}
+
 /// The error of a search whose every page is `file`; the harness shows what was sent.
 async fn search_error_on(harness: &Harness, file: &str) -> ActionError {
     replay(harness, SEARCH, file, 10);
@@ -378,12 +388,7 @@ async fn the_documented_user_list_gives_each_users_state() {
     assert_eq!(active.previous_status.as_deref(), Some("Active"));
     assert!(!active.changed);
     replay(&harness, USER_LIST, file, 1);
-    let error = action_error(
-        harness
-            .connector
-            .activate_user(&conn(&accounts::MANAGER), "test_user")
-            .await,
-    );
+    let error = activation_error(&harness, "test_user").await;
     assert_eq!(error.kind, ErrorKind::Conflict);
     assert!(
         error.message.contains("Pending Activation"),
@@ -397,12 +402,7 @@ async fn the_documented_user_list_gives_each_users_state() {
 async fn a_user_list_without_a_status_writes_nothing() {
     let harness = Harness::start().await;
     replay(&harness, USER_LIST, "msp-user-list-keydra.xml", 1);
-    let error = action_error(
-        harness
-            .connector
-            .activate_user(&conn(&accounts::MANAGER), "test")
-            .await,
-    );
+    let error = activation_error(&harness, "test").await;
     assert_eq!(error.kind, ErrorKind::BadResponse);
     assert!(
         error.message.contains("no USER_STATUS for test"),
