@@ -171,6 +171,15 @@ fn test() -> Result<(), XtaskError> {
     let component = build()?;
     let hostile = build_hostile_guest()?;
     let tools = tools::install()?;
+    // The host tests run the simulator in a process of its own; `cargo test` builds a
+    // package's binaries only for that package's own integration tests, so build it here.
+    cargo(&[
+        "build",
+        "--package",
+        "qualys-simulator",
+        "--bin",
+        "qualys-simulator",
+    ])?;
     let mut tests = cargo_command(&["test", "--workspace", "--all-targets"]);
     tests
         .env("QUALYS_CONNECTOR_WASM", &component)
@@ -237,7 +246,7 @@ fn bench() -> Result<(), XtaskError> {
     run(bench)
 }
 
-/// Where `cargo test --workspace --all-targets` writes the `qualys-simulator` binary.
+/// Where `cargo build --package qualys-simulator` writes the `qualys-simulator` binary.
 fn simulator_binary() -> PathBuf {
     target_dir()
         .join("debug")
