@@ -10,7 +10,7 @@ pub use crate::bindings::exports::qualys::connector::actions::{
     Agent, AgentPage, AgentQuery, Capability, ConnectionReport, FailedBatch, RateLimit, ScanLaunch,
     ScanRequest, ScanType, UserResult, UserStatusChange,
 };
-pub use crate::bindings::qualys::connector::types::{
+pub use crate::bindings::exports::qualys::connector::types::{
     Connection, Error as WitError, ErrorKind as WitErrorKind,
 };
 

@@ -5,6 +5,13 @@
 //! of test-connection does the same for its four requests. Both open a new connection per
 //! request, as the harness's `wasi:http` does. Times are medians (and p99 where stated) over
 //! repeated runs, because these machines are noisy; the ratios are what to compare.
+//!
+//! The last rows run the search again in a runtime with the pooling allocator
+//! (`Runtime::with_pooling`), alternating with the default runtime and the floor in each round
+//! so that the machine's drift falls on all three alike.
+//!
+//! Then the served component (`qualys-connector-served.wasm`) under `wasmtime serve`, at 1, 16
+//! and 64 concurrent clients, beside the same calls through this library (`served_load`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,13 +19,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use host_harness::{Connector, Runtime};
+use host_harness::{AgentQuery, Connection, Connector, PoolingLimits, Runtime};
 use http_body_util::{BodyExt, Full};
 use qualys_simulator::{RecordedRequest, Simulator};
 use tokio::net::TcpStream;
 use wasmtime::component::Component;
 
 mod search_setup;
+mod served_load;
 use search_setup::{AGENTS, SetupResult as BenchResult, all_agents, manager, routed};
 
 /// Repetitions of the search and its floor.
@@ -27,6 +35,8 @@ const SEARCH_RUNS: usize = 7;
 const INSTANTIATIONS: usize = 2_000;
 /// test-connection calls measured (and as many floor runs).
 const CONNECTION_RUNS: usize = 200;
+/// Concurrent calls the pooled runtime is sized for (the benchmark runs one at a time).
+const POOLED_CALLS: u32 = 64;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> BenchResult<()> {
@@ -111,21 +121,57 @@ async fn main() -> BenchResult<()> {
         true,
     ));
 
+    let pooled_runtime = Runtime::with_pooling(PoolingLimits::new(POOLED_CALLS))?;
+    let pooled = routed(Connector::load_in(&pooled_runtime, &wasm)?, &simulator)?;
+    let (p50, p99) = instantiation(&pooled).await?;
+    rows.push(row(
+        "warm instantiation p50 / p99: pooling allocator",
+        format!("{} / {}", micros(p50), micros(p99)),
+        "",
+        true,
+    ));
+    let pooling = search_with_and_without_pooling(&connector, &pooled, &simulator).await?;
+    rows.push(row(
+        "search 10 000 agents, alternating: default / pooling allocator",
+        format!("{} / {}", millis(pooling.default), millis(pooling.pooled)),
+        "",
+        true,
+    ));
+    rows.push(row(
+        "search 10 000 agents, alternating: floor",
+        millis(pooling.floor),
+        "",
+        true,
+    ));
+    let floor = pooling.floor.as_secs_f64();
+    rows.push(row(
+        "search: component / floor, default / pooling allocator",
+        format!(
+            "{:.2}× / {:.2}×",
+            pooling.default.as_secs_f64() / floor,
+            pooling.pooled.as_secs_f64() / floor
+        ),
+        "",
+        true,
+    ));
+
+    rows.extend(served_load::rows(&connector, &simulator).await?);
+
     print_table(&rows);
     Ok(())
 }
 
 /// One line of the table.
 struct Row {
-    what: &'static str,
+    what: String,
     figure: String,
     target: &'static str,
     holds: bool,
 }
 
-fn row(what: &'static str, figure: String, target: &'static str, holds: bool) -> Row {
+fn row(what: impl Into<String>, figure: String, target: &'static str, holds: bool) -> Row {
     Row {
-        what,
+        what: what.into(),
         figure,
         target,
         holds,
@@ -245,13 +291,7 @@ async fn search_vs_floor(
     let mut requests = Vec::new();
     for _ in 0..SEARCH_RUNS {
         simulator.clear_requests();
-        let started = Instant::now();
-        let page = connector.search_agents(&conn, &query).await;
-        component.push(started.elapsed());
-        let page = page?;
-        if page.agents.len() != AGENTS {
-            return Err(format!("the search returned {} agents", page.agents.len()).into());
-        }
+        component.push(timed_search(&connector, &conn, &query).await?);
         requests = simulator.requests();
     }
     let peak_memory = peak_memory.load(Ordering::Relaxed);
@@ -266,6 +306,54 @@ async fn search_vs_floor(
         floor: median(&mut floor),
         peak_memory,
     })
+}
+
+struct PoolingFigures {
+    default: Duration,
+    pooled: Duration,
+    floor: Duration,
+}
+
+/// The search in the default runtime, in the pooled one, and the floor replaying the pooled
+/// search's requests, one after the other in each round.
+async fn search_with_and_without_pooling(
+    connector: &Connector,
+    pooled: &Connector,
+    simulator: &Simulator,
+) -> BenchResult<PoolingFigures> {
+    let conn = manager();
+    let query = all_agents();
+    let (mut default, mut with_pool, mut floor) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..SEARCH_RUNS {
+        default.push(timed_search(connector, &conn, &query).await?);
+        simulator.clear_requests();
+        with_pool.push(timed_search(pooled, &conn, &query).await?);
+        let requests = simulator.requests();
+        let started = Instant::now();
+        replay(simulator, &requests).await?;
+        floor.push(started.elapsed());
+    }
+    Ok(PoolingFigures {
+        default: median(&mut default),
+        pooled: median(&mut with_pool),
+        floor: median(&mut floor),
+    })
+}
+
+/// The time of one search, which must return every agent.
+async fn timed_search(
+    connector: &Connector,
+    conn: &Connection,
+    query: &AgentQuery,
+) -> BenchResult<Duration> {
+    let started = Instant::now();
+    let page = connector.search_agents(conn, query).await;
+    let elapsed = started.elapsed();
+    let page = page?;
+    if page.agents.len() != AGENTS {
+        return Err(format!("the search returned {} agents", page.agents.len()).into());
+    }
+    Ok(elapsed)
 }
 
 /// p50 of test-connection through the component and of replaying its requests natively.

@@ -4,7 +4,7 @@
 //! policy and the limits. Every call gets a new `Store` and instance (an instance that trapped
 //! cannot be entered again, and nothing leaks from one call to the next), and ends in one of
 //! three ways: the action's result, the action's WIT error ([`ConnectorError::Action`]), or a
-//! harness verdict (deadline, memory limit, trap).
+//! harness verdict (deadline, memory limit, trap, a full instance pool).
 //!
 //! The deadline of a call is the connection's `timeout-ms` (60 s when unset) plus
 //! [`CallLimits::grace`]. It is enforced twice: a timer around the whole call ends a guest that
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use qualys_platforms::ApiServer;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::clocks::WasiClocksCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
@@ -39,7 +39,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Limits of every call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallLimits {
-    /// Most linear memory the guest may have.
+    /// Most linear memory the guest may have (in a pooled runtime, at most the pool's
+    /// [`PoolingLimits::memory_bytes`](crate::runtime::PoolingLimits::memory_bytes)).
     pub memory_bytes: usize,
     /// Time allowed beyond the action's own timeout before the harness stops the guest.
     pub grace: Duration,
@@ -241,7 +242,7 @@ impl Connector {
             .instantiate_async(&mut store)
             .await
             .map(drop)
-            .map_err(|error| ConnectorError::Trap(format!("{error:#}")))
+            .map_err(failure)
     }
 
     /// Runs one export on a fresh instance within the call's limits.
@@ -278,7 +279,7 @@ impl Connector {
             Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
                 Err(deadline_exceeded(deadline))
             }
-            Ok(Err(error)) => Err(ConnectorError::Trap(format!("{error:#}"))),
+            Ok(Err(error)) => Err(failure(error)),
         }
     }
 
@@ -294,7 +295,7 @@ impl Connector {
                 log: self.log.clone(),
             },
             memory: MemoryCap {
-                limit_bytes: self.limits.memory_bytes,
+                limit_bytes: self.memory_limit(),
                 peak_bytes: 0,
                 exceeded: false,
             },
@@ -316,6 +317,14 @@ impl Connector {
         store
     }
 
+    /// The call's memory limit: its own, within the pool's.
+    fn memory_limit(&self) -> usize {
+        let pool = self.runtime.pooling().map(|limits| limits.memory_bytes);
+        pool.map_or(self.limits.memory_bytes, |pool| {
+            pool.min(self.limits.memory_bytes)
+        })
+    }
+
     /// The origin a call may reach beside the policy's allow-list: the connection's own
     /// server (scheme, host and port), when the policy allows no origin of its own.
     fn connection_origin(&self, conn: Option<&Connection>) -> Option<Origin> {
@@ -331,6 +340,16 @@ impl Connector {
 
 fn flatten<T>(result: Result<Result<T, ActionError>, ConnectorError>) -> Result<T, ConnectorError> {
     result?.map_err(ConnectorError::Action)
+}
+
+/// What a failed instance or export means: a full pool (nothing ran), else a trap.
+fn failure(error: wasmtime::Error) -> ConnectorError {
+    if error.is::<PoolConcurrencyLimitError>() {
+        return ConnectorError::Config(format!(
+            "the runtime's instance pool is full, the action did not run: {error:#}"
+        ));
+    }
+    ConnectorError::Trap(format!("{error:#}"))
 }
 
 fn deadline_exceeded(deadline: Duration) -> ConnectorError {

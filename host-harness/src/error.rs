@@ -28,7 +28,9 @@ pub enum ConnectorError {
     /// loaded. An instance that fails at call time is a [`Trap`](Self::Trap).
     #[error("could not load the component: {0}")]
     Load(String),
-    /// The harness was configured wrongly (a bad route, say).
+    /// The harness was configured wrongly (a bad route, say), or a call found its runtime's
+    /// instance pool full (see [`PoolingLimits`](crate::runtime::PoolingLimits)) and did not
+    /// run.
     #[error("harness configuration: {0}")]
     Config(String),
 }

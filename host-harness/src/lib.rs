@@ -44,4 +44,4 @@ pub use bindings::qualys::connector::types::{Connection, Error as ActionError, E
 pub use connector::{CallLimits, CallObserver, CallStats, Connector};
 pub use error::{ConnectorError, error_kind_name, kind_name};
 pub use policy::{OutboundLog, OutboundPolicy, OutboundRecord, Verdict};
-pub use runtime::{DiskCacheUse, Runtime};
+pub use runtime::{DiskCacheUse, PoolingLimits, Runtime};

@@ -14,6 +14,12 @@
 //! and trimmed by wasmtime's cache worker. A cache directory that cannot be created is
 //! skipped: components are then compiled in every process.
 //!
+//! A host that runs many calls at once can take every call's instance from a pool instead
+//! ([`Runtime::with_pooling`], wasmtime's pooling allocator): the memory, tables and stacks of
+//! [`PoolingLimits::concurrent_calls`] instances are reserved when the runtime is created and
+//! reused from one call to the next, so a call maps nothing; in exchange the number of calls at
+//! once and the shape of each instance are fixed up front (see [`PoolingLimits`]).
+//!
 //! Set `QUALYS_HARNESS_PERFMAP` to have wasmtime write `/tmp/perf-<pid>.map`, so that `perf`
 //! names the guest's functions (see the Performance section of the README).
 //!
@@ -28,10 +34,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Cache, CacheConfig, Config, Engine};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+};
 use wasmtime_wasi::clocks::WasiClocks;
 
 use crate::bindings::ConnectorPre;
+use crate::connector::CallLimits;
 use crate::error::ConnectorError;
 use crate::state::CallState;
 
@@ -49,6 +58,96 @@ struct RuntimeInner {
     linker: Linker<CallState>,
     compiled: Mutex<HashMap<PathBuf, ConnectorPre<CallState>>>,
     disk_cache: Option<Cache>,
+    pooling: Option<PoolingLimits>,
+}
+
+/// The limits of a runtime whose instances come from a pool: see [`Runtime::with_pooling`].
+///
+/// Each call holds one instance of the component from the moment it is instantiated until the
+/// call ends. [`PoolingLimits::new`] fits the connector component (3 core instances, 1 linear
+/// memory, 2 tables; its sizes are in `docs/performance.md`) with room for one more core
+/// module, and gives each call [`CallLimits::default`]'s memory.
+///
+/// When a limit is exceeded, no action runs:
+/// - a component that does not fit one instance's limits fails to load
+///   ([`ConnectorError::Load`], naming the limit);
+/// - a call made while `concurrent_calls` calls are running fails at once with
+///   [`ConnectorError::Config`] ("the runtime's instance pool is full"), without instantiating
+///   the component; the next call after one has ended gets its instance;
+/// - a guest growing its memory past `memory_bytes` is stopped with
+///   [`ConnectorError::MemoryLimit`].
+///
+/// Each memory slot reserves (does not commit) the engine's memory reservation of address
+/// space, 4 GiB plus 32 MiB of guard on 64-bit hosts: 1,000 concurrent calls reserve about
+/// 4 TiB of the 128 TiB of a Linux x86-64 process. The pages a call touched are given back to
+/// the kernel when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolingLimits {
+    /// Calls that may run at once in the runtime, across all its connectors: one component
+    /// instance, one linear memory and one async stack each.
+    pub concurrent_calls: u32,
+    /// Most linear memory of one call, in bytes. A connector whose
+    /// [`CallLimits::memory_bytes`] is larger is held to this.
+    pub memory_bytes: usize,
+    /// Core module instances in one call's instance (the connector has 3).
+    pub core_instances_per_call: u32,
+    /// Linear memories defined in one call's instance (the connector has 1).
+    pub memories_per_call: u32,
+    /// Tables defined in one call's instance (the connector has 2), at most one per core module.
+    pub tables_per_call: u32,
+    /// Most elements of any table, at start and after growth.
+    pub table_elements: usize,
+    /// Most bytes of one call's instance metadata: wasmtime's `VMComponentContext` plus its
+    /// core instances' `VMContext`s.
+    pub instance_metadata_bytes: usize,
+}
+
+impl PoolingLimits {
+    /// Limits for `concurrent_calls` calls of the connector component at once, each with
+    /// [`CallLimits::default`]'s memory.
+    pub fn new(concurrent_calls: u32) -> Self {
+        Self {
+            concurrent_calls,
+            memory_bytes: CallLimits::default().memory_bytes,
+            core_instances_per_call: 4,
+            memories_per_call: 1,
+            tables_per_call: 4,
+            table_elements: 1_000,
+            instance_metadata_bytes: 64 * 1024,
+        }
+    }
+
+    /// wasmtime's pooling allocator sized by these limits.
+    fn allocation_config(&self) -> Result<PoolingAllocationConfig, ConnectorError> {
+        if self.concurrent_calls == 0 {
+            return Err(ConnectorError::Config(
+                "a pool needs room for at least one concurrent call".into(),
+            ));
+        }
+        let total = |per_call: u32, what: &str| {
+            self.concurrent_calls.checked_mul(per_call).ok_or_else(|| {
+                ConnectorError::Config(format!(
+                    "{} concurrent calls of {per_call} {what} each overflow the pool",
+                    self.concurrent_calls
+                ))
+            })
+        };
+        let mut config = PoolingAllocationConfig::new();
+        config
+            .total_component_instances(self.concurrent_calls)
+            .total_stacks(self.concurrent_calls)
+            .total_core_instances(total(self.core_instances_per_call, "core instances")?)
+            .total_memories(total(self.memories_per_call, "memories")?)
+            .total_tables(total(self.tables_per_call, "tables")?)
+            .max_core_instances_per_component(self.core_instances_per_call)
+            .max_memories_per_component(self.memories_per_call)
+            .max_tables_per_component(self.tables_per_call)
+            .max_memory_size(self.memory_bytes)
+            .table_elements(self.table_elements)
+            .max_component_instance_size(self.instance_metadata_bytes)
+            .max_core_instance_size(self.instance_metadata_bytes);
+        Ok(config)
+    }
 }
 
 impl Runtime {
@@ -61,6 +160,21 @@ impl Runtime {
     /// Like [`Runtime::new`], keeping compiled components in `cache_dir` (`None`: compile
     /// every component in every process).
     pub fn with_cache_dir(cache_dir: Option<PathBuf>) -> Result<Self, ConnectorError> {
+        Self::build(cache_dir, None)
+    }
+
+    /// Like [`Runtime::new`], taking every call's instance from a pool sized by `limits`,
+    /// reserved now. Fails with [`ConnectorError::Config`] when the pool cannot be set up
+    /// (no concurrent call, a memory larger than the engine's reservation, or not enough
+    /// address space).
+    pub fn with_pooling(limits: PoolingLimits) -> Result<Self, ConnectorError> {
+        Self::build(default_cache_dir(), Some(limits))
+    }
+
+    fn build(
+        cache_dir: Option<PathBuf>,
+        pooling: Option<PoolingLimits>,
+    ) -> Result<Self, ConnectorError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -69,7 +183,13 @@ impl Runtime {
         if std::env::var_os("QUALYS_HARNESS_PERFMAP").is_some() {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
-        let engine = Engine::new(&config).map_err(load_error)?;
+        if let Some(limits) = &pooling {
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(
+                limits.allocation_config()?,
+            ));
+        }
+        let engine = Engine::new(&config)
+            .map_err(|error| ConnectorError::Config(format!("the wasmtime engine: {error:#}")))?;
         let linker = linker(&engine)?;
         start_epoch_thread(&engine);
         Ok(Self {
@@ -78,6 +198,7 @@ impl Runtime {
                 linker,
                 compiled: Mutex::new(HashMap::new()),
                 disk_cache,
+                pooling,
             }),
         })
     }
@@ -95,6 +216,11 @@ impl Runtime {
     /// The engine.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// The limits of the pool the instances come from (`None`: each call allocates its own).
+    pub fn pooling(&self) -> Option<PoolingLimits> {
+        self.inner.pooling
     }
 
     /// The pre-instantiated component at `path`, compiled on first use.
@@ -282,6 +408,56 @@ mod tests {
         assert_eq!(runtime.disk_cache_use(), None);
         compile(&runtime, EMPTY_COMPONENT);
         std::fs::remove_file(&file).unwrap();
+    }
+
+    fn pool_refusal(limits: PoolingLimits) -> String {
+        match Runtime::with_pooling(limits) {
+            Err(ConnectorError::Config(message)) => message,
+            Err(other) => panic!("expected a configuration error, got {other:?}"),
+            Ok(_) => panic!("the pool {limits:?} was set up"),
+        }
+    }
+
+    #[test]
+    fn a_pooled_runtime_keeps_its_limits_and_a_default_one_has_none() {
+        let limits = PoolingLimits::new(2);
+        assert_eq!(
+            Runtime::with_pooling(limits).unwrap().pooling(),
+            Some(limits)
+        );
+        assert_eq!(Runtime::with_cache_dir(None).unwrap().pooling(), None);
+    }
+
+    #[test]
+    fn the_default_pool_memory_is_the_default_call_memory_limit() {
+        assert_eq!(
+            PoolingLimits::new(1).memory_bytes,
+            CallLimits::default().memory_bytes
+        );
+    }
+
+    #[test]
+    fn a_pool_without_room_for_a_call_is_refused() {
+        let message = pool_refusal(PoolingLimits::new(0));
+        assert!(
+            message.contains("at least one concurrent call"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_pool_whose_totals_overflow_is_refused() {
+        let message = pool_refusal(PoolingLimits::new(u32::MAX));
+        assert!(message.contains("overflow the pool"), "{message}");
+    }
+
+    #[test]
+    fn a_pool_memory_beyond_the_engine_reservation_is_refused() {
+        let message = pool_refusal(PoolingLimits {
+            memory_bytes: 8 << 30,
+            ..PoolingLimits::new(1)
+        });
+        assert!(message.contains("memory reservation"), "{message}");
     }
 
     #[test]

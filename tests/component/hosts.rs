@@ -18,6 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use qualys_simulator::{Dataset, SimulatorConfig, accounts, scenario};
+
+use crate::support::{RUN_XTASK_TOOLS, tool, workspace_root};
 use serde_json::Value;
 
 /// The snippets README.md shows, relative to the workspace root.
@@ -34,30 +36,6 @@ const AGENTS: usize = 120;
 
 /// How long one snippet may run (jco's transpile and the CLI's compile included).
 const SNIPPET_DEADLINE: Duration = Duration::from_secs(180);
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_default()
-}
-
-/// A tool whose path `cargo xtask` passes in `variable`; fails the test with `install` when it
-/// is not there.
-fn tool(variable: &str, what: &str, install: &str) -> PathBuf {
-    let Some(path) = std::env::var_os(variable).map(PathBuf::from) else {
-        panic!("{variable} is not set: {what} is needed; {install}");
-    };
-    assert!(
-        path.is_file(),
-        "{variable}={} does not exist: {what} is needed; {install}",
-        path.display()
-    );
-    path
-}
-
-const RUN_XTASK_TOOLS: &str = "run `cargo xtask test`, or `cargo xtask tools` and export the \
-                               variables it prints";
 
 /// The `qualys-simulator` binary: `$QUALYS_SIMULATOR`, else the one cargo built beside this
 /// test (`cargo test --workspace` builds it).

@@ -1,6 +1,6 @@
 //! Shared set-up: the component, a simulator, and a connector routed to it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use host_harness::{
@@ -150,4 +150,30 @@ pub fn action_error<T: std::fmt::Debug>(result: Result<T, ConnectorError>) -> Ac
         Err(ConnectorError::Action(error)) => error,
         other => panic!("expected an action error, got {other:?}"),
     }
+}
+
+/// A tool whose path `cargo xtask` passes in `variable`; fails the test with `install` when it
+/// is not there.
+pub fn tool(variable: &str, what: &str, install: &str) -> PathBuf {
+    let Some(path) = std::env::var_os(variable).map(PathBuf::from) else {
+        panic!("{variable} is not set: {what} is needed; {install}");
+    };
+    assert!(
+        path.is_file(),
+        "{variable}={} does not exist: {what} is needed; {install}",
+        path.display()
+    );
+    path
+}
+
+/// How to get the host tools the tests drive.
+pub const RUN_XTASK_TOOLS: &str = "run `cargo xtask test`, or `cargo xtask tools` and export the \
+                               variables it prints";
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
 }

@@ -34,11 +34,7 @@ pub fn encode(module: &[u8]) -> Result<Vec<u8>, XtaskError> {
 /// The component's imports as `namespace:package/interface@version`; fails on any import
 /// outside the allowed set.
 pub fn check_imports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
-    let decoded = wit_component::decode(component)
-        .map_err(|error| XtaskError::Component(format!("cannot decode: {error:#}")))?;
-    let DecodedWasm::Component(resolve, world) = decoded else {
-        return Err(XtaskError::Component("not a component".to_owned()));
-    };
+    let (resolve, world) = decode(component)?;
     let mut names = Vec::new();
     let mut refused = Vec::new();
     for (key, item) in &resolve.worlds[world].imports {
@@ -56,6 +52,36 @@ pub fn check_imports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
         )));
     }
     Ok(names)
+}
+
+/// The component's imports, named as [`check_imports`] names them.
+pub fn imports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
+    let (resolve, world) = decode(component)?;
+    Ok(resolve.worlds[world]
+        .imports
+        .keys()
+        .map(|key| import_name(&resolve, key))
+        .collect())
+}
+
+/// The component's exports, named as [`check_imports`] names imports.
+pub fn exports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
+    let (resolve, world) = decode(component)?;
+    Ok(resolve.worlds[world]
+        .exports
+        .keys()
+        .map(|key| import_name(&resolve, key))
+        .collect())
+}
+
+/// The world a component's type information describes.
+fn decode(component: &[u8]) -> Result<(Resolve, wit_parser::WorldId), XtaskError> {
+    let decoded = wit_component::decode(component)
+        .map_err(|error| XtaskError::Component(format!("cannot decode: {error:#}")))?;
+    match decoded {
+        DecodedWasm::Component(resolve, world) => Ok((resolve, world)),
+        DecodedWasm::WitPackage(..) => Err(XtaskError::Component("not a component".to_owned())),
+    }
 }
 
 /// The imports of `world` in the WIT package at `wit_dir` (its `deps/` included), elaborated
@@ -94,6 +120,23 @@ pub fn check_against_world(built: &[String], declared: &[String]) -> Result<(), 
     )))
 }
 
+/// Fails when the component imports anything its world (`declared`) does not, naming it; a
+/// world's import the component leaves unused is fine.
+pub fn check_within_world(built: &[String], declared: &[String]) -> Result<(), XtaskError> {
+    let outside: Vec<&str> = built
+        .iter()
+        .filter(|name| !declared.contains(name))
+        .map(String::as_str)
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    Err(XtaskError::Component(format!(
+        "the component imports what its world does not: [{}]",
+        outside.join(", ")
+    )))
+}
+
 fn is_allowed(resolve: &Resolve, key: &WorldKey) -> bool {
     let WorldKey::Interface(id) = key else {
         return false;
@@ -119,13 +162,13 @@ fn import_name(resolve: &Resolve, key: &WorldKey) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use wit_component::StringEncoding;
     use wit_parser::{LiftLowerAbi, ManglingAndAbi};
 
     /// A component whose world is `world` in `wit`, with a dummy core module.
-    fn component_of(wit: &str) -> Vec<u8> {
+    pub(crate) fn component_of(wit: &str) -> Vec<u8> {
         let mut resolve = Resolve::default();
         let package = resolve.push_str("test.wit", wit).unwrap();
         let world = resolve.select_world(&[package], Some("w")).unwrap();
@@ -194,7 +237,6 @@ mod tests {
             .into_iter()
             .collect();
         let expected: BTreeSet<String> = names(&[
-            "qualys:connector/types@0.2.0",
             "wasi:clocks/monotonic-clock@0.2.2",
             "wasi:http/outgoing-handler@0.2.2",
             "wasi:http/types@0.2.2",
@@ -238,6 +280,49 @@ mod tests {
             error.contains("declared but not imported [wasi:http/outgoing-handler@0.2.2]"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_import_outside_the_world_fails_the_build_and_an_unused_one_does_not() {
+        let declared = names(&["wasi:io/poll@0.2.2", "wasi:cli/stdout@0.2.2"]);
+        assert!(check_within_world(&names(&["wasi:io/poll@0.2.2"]), &declared).is_ok());
+        let built = names(&["wasi:io/poll@0.2.2", "wasi:sockets/tcp@0.2.2"]);
+        let error = check_within_world(&built, &declared)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("[wasi:sockets/tcp@0.2.2]"), "{error}");
+    }
+
+    #[test]
+    fn the_served_worlds_are_the_proxy_world_with_and_without_wasi_config() {
+        let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+        let strict: BTreeSet<String> = declared_imports(&wit, "served-strict")
+            .unwrap()
+            .into_iter()
+            .collect();
+        let proxy: BTreeSet<String> = names(&[
+            "wasi:cli/stderr@0.2.2",
+            "wasi:cli/stdin@0.2.2",
+            "wasi:cli/stdout@0.2.2",
+            "wasi:clocks/monotonic-clock@0.2.2",
+            "wasi:clocks/wall-clock@0.2.2",
+            "wasi:http/outgoing-handler@0.2.2",
+            "wasi:http/types@0.2.2",
+            "wasi:io/error@0.2.2",
+            "wasi:io/poll@0.2.2",
+            "wasi:io/streams@0.2.2",
+            "wasi:random/random@0.2.2",
+        ])
+        .into_iter()
+        .collect();
+        assert_eq!(strict, proxy);
+        let served: BTreeSet<String> = declared_imports(&wit, "served")
+            .unwrap()
+            .into_iter()
+            .collect();
+        let mut expected = proxy;
+        expected.insert("wasi:config/store@0.2.0-rc.1".to_owned());
+        assert_eq!(served, expected);
     }
 
     #[test]

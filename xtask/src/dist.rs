@@ -3,7 +3,10 @@
 //! | file | what |
 //! |---|---|
 //! | `qualys-connector.wasm` | the component, as `cargo xtask build` writes it |
+//! | `qualys-connector-served.wasm` | the component composed behind the HTTP gateway: `wasi:http/proxy` plus `wasi:config/store` (docs/deploy.md) |
+//! | `qualys-connector-served-strict.wasm` | the same within `wasi:http/proxy` alone, reaching only the Qualys platforms |
 //! | `connector.wit` | the WIT package `qualys:connector@0.2.0`, as text |
+//! | `served.wit` | the same package's worlds of the served component, as text |
 //! | `qualys-connector.wit.wasm` | the same package in the binary WIT format (`wasm-tools component wit` reads it) |
 //! | `describe.json` | the component's `describe()` manifest, got by calling the component |
 //! | `SHA256SUMS` | a SHA-256 of each file above, in `sha256sum -c` form |
@@ -20,19 +23,29 @@ use crate::{XtaskError, cargo_command, read, remove_dir, workspace_root, write};
 /// The WIT package, relative to the workspace root.
 const WIT: &str = "wit/connector.wit";
 
+/// The served component's worlds, in the same package.
+const SERVED_WIT: &str = "wit/served.wit";
+
 /// The WIT package's folder, with the WASI packages it imports under `deps/`.
 const WIT_DIR: &str = "wit";
 
 /// Builds the component and writes `dist/`.
 pub fn dist() -> Result<(), XtaskError> {
     let component_path = crate::build()?;
+    let served = crate::served::build(&component_path)?;
     let component = read(&component_path)?;
+    let served_component = read(&served.configurable)?;
+    let strict_component = read(&served.strict)?;
     let wit_text = read(&workspace_root().join(WIT))?;
+    let served_wit_text = read(&workspace_root().join(SERVED_WIT))?;
     let wit_binary = encode_wit_package(&workspace_root().join(WIT_DIR))?;
     let describe = describe_json(&component_path)?;
-    let files: [(&str, &[u8]); 4] = [
+    let files: [(&str, &[u8]); 7] = [
         ("qualys-connector.wasm", &component),
+        ("qualys-connector-served.wasm", &served_component),
+        ("qualys-connector-served-strict.wasm", &strict_component),
         ("connector.wit", &wit_text),
+        ("served.wit", &served_wit_text),
         ("qualys-connector.wit.wasm", &wit_binary),
         ("describe.json", &describe),
     ];

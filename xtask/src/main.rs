@@ -2,7 +2,10 @@
 //!
 //! * `cargo xtask build`: builds the guest for `wasm32-unknown-unknown` (profile `guest`),
 //!   turns the core module into a component with `wit-component`, validates it, checks its
-//!   imports, and writes `target/qualys-connector.wasm`.
+//!   imports, and writes `target/qualys-connector.wasm`; then builds the HTTP gateway
+//!   (`gateway/`) and composes it with that component into `target/qualys-connector-served.wasm`
+//!   and `target/qualys-connector-served-strict.wasm`, checking that each targets its world
+//!   and holds the connector byte for byte (see [`served`]).
 //! * `cargo xtask build-hostile`: the same for the hostile test fixture (`tests/hostile-guest`),
 //!   written to `target/hostile-guest.wasm`, for running the limit tests by hand.
 //! * `cargo xtask test`: formatting check, the build above, the same build of the hostile test
@@ -10,17 +13,22 @@
 //!   workspace against both components, and clippy (native and wasm) with warnings denied.
 //! * `cargo xtask demo`: the build above, then the narrated demo against the embedded simulator.
 //! * `cargo xtask bench`: the build above, then the benchmark table (`host-harness/examples/
-//!   bench.rs`): the component against its floor, size, compile, load, instantiation, memory.
+//!   bench.rs`): the component against its floor, size, compile, load, instantiation, memory,
+//!   the pooling allocator, and the served component under `wasmtime serve` against the same
+//!   calls in process.
 //! * `cargo xtask tools`: installs, when missing, what the host tests drive: the stock wasmtime
-//!   CLI 48.x into `target/tools/bin` and jco into `hosts/node/node_modules` (see [`tools`]);
-//!   prints the variables to export for running those tests by hand. `cargo xtask test` runs it
-//!   before the tests and passes the paths (`QUALYS_WASMTIME_CLI`, `QUALYS_NODE`, `QUALYS_JCO`,
-//!   `QUALYS_SIMULATOR`).
-//! * `cargo xtask dist`: the build above, then `dist/`: the component, the WIT package (text
-//!   and binary), the `describe()` JSON and their `SHA256SUMS` (see [`dist`]).
+//!   CLI 48.x into `target/tools/bin`, jco into `hosts/node/node_modules` and the OpenAPI
+//!   validator into `target/tools/openapi-validator` (see [`tools`]); prints the variables to
+//!   export for running those tests by hand. `cargo xtask test` runs it before the tests and
+//!   passes the paths (`QUALYS_WASMTIME_CLI`, `QUALYS_NODE`, `QUALYS_JCO`,
+//!   `QUALYS_OPENAPI_VALIDATOR`, `QUALYS_SIMULATOR`).
+//! * `cargo xtask dist`: the build above, then `dist/`: the component, the two served
+//!   components, the WIT package (text and binary), the `describe()` JSON and their
+//!   `SHA256SUMS` (see [`dist`]).
 
 mod component;
 mod dist;
+mod served;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -70,7 +78,9 @@ pub enum XtaskError {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("build") => build().map(|_| ()),
+        Some("build") => build()
+            .and_then(|connector| served::build(&connector))
+            .map(|_| ()),
         Some("build-hostile") => build_hostile_guest().map(|_| ()),
         Some("test") => test(),
         Some("demo") => demo(&args[1..]),
@@ -169,6 +179,7 @@ fn build_guest(guest: &Guest) -> Result<PathBuf, XtaskError> {
 fn test() -> Result<(), XtaskError> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     let component = build()?;
+    let served = served::build(&component)?;
     let hostile = build_hostile_guest()?;
     let tools = tools::install()?;
     // The host tests run the simulator in a process of its own; `cargo test` builds a
@@ -183,6 +194,8 @@ fn test() -> Result<(), XtaskError> {
     let mut tests = cargo_command(&["test", "--workspace", "--all-targets"]);
     tests
         .env("QUALYS_CONNECTOR_WASM", &component)
+        .env("QUALYS_SERVED_WASM", &served.configurable)
+        .env("QUALYS_SERVED_STRICT_WASM", &served.strict)
         .env("HOSTILE_GUEST_WASM", &hostile)
         .env("QUALYS_SIMULATOR", simulator_binary())
         .envs(tools.env());
@@ -202,6 +215,8 @@ fn test() -> Result<(), XtaskError> {
         CONNECTOR.package,
         "--package",
         HOSTILE_GUEST.package,
+        "--package",
+        "qualys-gateway",
         "--lib",
         "--target",
         WASM_TARGET,
@@ -231,9 +246,12 @@ fn demo(extra: &[String]) -> Result<(), XtaskError> {
     cargo(&args)
 }
 
-/// Builds the component and prints the benchmark table.
+/// Builds the components and prints the benchmark table (the served rows run the stock
+/// wasmtime CLI, installed as for the tests).
 fn bench() -> Result<(), XtaskError> {
     let component = build()?;
+    let served = served::build(&component)?;
+    let tools = tools::install()?;
     let mut bench = cargo_command(&[
         "run",
         "--quiet",
@@ -242,7 +260,10 @@ fn bench() -> Result<(), XtaskError> {
         "--example",
         "bench",
     ]);
-    bench.env("QUALYS_CONNECTOR_WASM", &component);
+    bench
+        .env("QUALYS_CONNECTOR_WASM", &component)
+        .env("QUALYS_SERVED_WASM", &served.configurable)
+        .envs(tools.env());
     run(bench)
 }
 

