@@ -289,13 +289,7 @@ fn operation(action: &Value, defs: &Map<String, Value>) -> Value {
             json!({ "$ref": format!("#/components/responses/{response}") }),
         );
     }
-    responses.insert(
-        "default".to_owned(),
-        json!({
-            "description": "Any other failure (such as 405 for a wrong method, with Allow).",
-            "content": { "application/json": { "schema": error_response_ref() } },
-        }),
-    );
+    responses.insert("default".to_owned(), default_response());
 
     json!({
         "tags": ["actions"],
@@ -382,8 +376,18 @@ fn describe_path() -> Value {
                     "description": "The manifest.",
                     "content": { "application/json": { "schema": { "type": "object" } } },
                 },
+                "default": default_response(),
             },
         },
+    })
+}
+
+/// The response of every failure an operation does not list: the error body (a wrong method
+/// is 405 with `Allow`).
+fn default_response() -> Value {
+    json!({
+        "description": "Any other failure (such as 405 for a wrong method, with Allow).",
+        "content": { "application/json": { "schema": error_response_ref() } },
     })
 }
 
@@ -401,6 +405,7 @@ fn openapi_path() -> Value {
                     "description": "The OpenAPI 3.1 document.",
                     "content": { "application/json": { "schema": { "type": "object" } } },
                 },
+                "default": default_response(),
             },
         },
     })
@@ -442,32 +447,11 @@ fn to_http_schema(schema: &Value) -> Value {
             },
             "properties" => map_schemas(value, snake_case),
             "patternProperties" | "dependentSchemas" | "$defs" => map_schemas(value, str::to_owned),
-            "required" => match value {
-                Value::Array(names) => names
-                    .iter()
-                    .map(|name| match name {
-                        Value::String(name) => Value::String(snake_case(name)),
-                        other => other.clone(),
-                    })
-                    .collect(),
-                other => other.clone(),
-            },
+            "required" => snake_case_names(value),
             "dependentRequired" => match value {
                 Value::Object(map) => map
                     .iter()
-                    .map(|(name, names)| {
-                        let names = match names {
-                            Value::Array(names) => names
-                                .iter()
-                                .map(|name| match name {
-                                    Value::String(name) => Value::String(snake_case(name)),
-                                    other => other.clone(),
-                                })
-                                .collect(),
-                            other => other.clone(),
-                        };
-                        (snake_case(name), names)
-                    })
+                    .map(|(name, names)| (snake_case(name), snake_case_names(names)))
                     .collect(),
                 other => other.clone(),
             },
@@ -519,6 +503,20 @@ fn to_http_instance(value: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => items.iter().map(to_http_instance).collect(),
+        other => other.clone(),
+    }
+}
+
+/// A list of property names (`required`, a `dependentRequired` entry) in snake_case.
+fn snake_case_names(value: &Value) -> Value {
+    match value {
+        Value::Array(names) => names
+            .iter()
+            .map(|name| match name {
+                Value::String(name) => Value::String(snake_case(name)),
+                other => other.clone(),
+            })
+            .collect(),
         other => other.clone(),
     }
 }

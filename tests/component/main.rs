@@ -16,6 +16,7 @@ mod real_answers;
 mod resilience;
 mod search_agents;
 mod served;
+mod served_schema;
 mod support;
 mod test_connection;
 mod user_lifecycle;

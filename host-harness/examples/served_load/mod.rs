@@ -20,7 +20,7 @@ use qualys_simulator::Simulator;
 use serde_json::json;
 use tokio::net::TcpStream;
 
-use crate::search_setup::{SetupResult as BenchResult, manager};
+use crate::search_setup::{SetupResult as BenchResult, all_agents, manager};
 use crate::{Row, millis, row};
 
 /// The served rows of the table: each action at each client count over `wasmtime serve` and
@@ -351,13 +351,8 @@ pub async fn soak(served: &Served, login: &Connection, server: &str) -> BenchRes
 
 fn query() -> AgentQuery {
     AgentQuery {
-        last_checked_in_from: None,
-        last_checked_in_to: None,
-        host_name: None,
-        os: None,
-        tags: None,
         limit: Some(SEARCH_LIMIT),
-        cursor: None,
+        ..all_agents()
     }
 }
 
