@@ -106,19 +106,25 @@ fn main() {
 
 /// The OpenAPI document of `manifest`.
 fn openapi(manifest: &Value) -> Value {
-    let package = manifest["package"].as_str().unwrap_or_default();
+    let package = manifest["package"]
+        .as_str()
+        .expect("the manifest's package is a string");
     let version = package
         .rsplit_once('@')
         .map_or(package, |(_, version)| version);
     let actions = manifest["actions"]
         .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let defs = manifest["$defs"].as_object().cloned().unwrap_or_default();
+        .expect("the manifest's actions are a list");
+    let defs = manifest["$defs"]
+        .as_object()
+        .cloned()
+        .expect("the manifest's $defs are an object");
 
     let mut paths = Map::new();
     for action in actions {
-        let name = action["name"].as_str().unwrap_or_default();
+        let name = action["name"]
+            .as_str()
+            .expect("every action of the manifest has a name");
         paths.insert(
             format!("/v1/{name}"),
             json!({ "post": operation(action, &defs) }),
@@ -234,7 +240,9 @@ fn served_user_result(manifest: &Value) -> Value {
 
 /// `POST /v1/<action>`.
 fn operation(action: &Value, defs: &Map<String, Value>) -> Value {
-    let name = action["name"].as_str().unwrap_or_default();
+    let name = action["name"]
+        .as_str()
+        .expect("every action of the manifest has a name");
     let input = &action["input"];
     // The body: the action's arguments but `conn`, then the connection's own fields.
     let connection = defs
@@ -334,8 +342,8 @@ fn error_responses() -> Map<String, Value> {
             "401" => {
                 response["headers"] = json!({
                     "WWW-Authenticate": {
-                        "description": "Basic realm=\"Qualys\" when the credentials are missing \
-                            or malformed.",
+                        "description": "Basic realm=\"Qualys\" on every 401: credentials \
+                            missing or malformed, or refused by Qualys.",
                         "schema": { "type": "string", "examples": ["Basic realm=\"Qualys\""] },
                     },
                 });

@@ -105,6 +105,7 @@ impl CliError {
             Self::Connector(ConnectorError::Trap(_)) => "trap",
             Self::Connector(ConnectorError::Load(_)) => "load",
             Self::Connector(ConnectorError::Config(_)) => "harness",
+            Self::Connector(ConnectorError::PoolFull(_)) => "pool-full",
             Self::InvalidInput { .. } => host_harness::error_kind_name(ErrorKind::InvalidInput),
             Self::LoginsFailed { .. } => "logins-failed",
             Self::Io(_) => "io",

@@ -7,11 +7,9 @@ pub enum GatewayError {
     /// No route has this path.
     #[error("no such path: {0}; the actions are POST /v1/<action> (see GET /openapi.json)")]
     NotFound(String),
-    /// The path exists, for other methods.
-    #[error("method {method} is not allowed here; use {allow}")]
+    /// The path exists, for another method.
+    #[error("this path takes {allow} only")]
     MethodNotAllowed {
-        /// The method of the request.
-        method: String,
         /// The method the path takes.
         allow: &'static str,
     },
@@ -22,8 +20,8 @@ pub enum GatewayError {
         cap: usize,
     },
     /// The body is declared as something other than JSON.
-    #[error("the body must be application/json, not {0}")]
-    UnsupportedMediaType(String),
+    #[error("the body must be application/json (Content-Type: application/json)")]
+    UnsupportedMediaType,
     /// No usable `Authorization: Basic` header.
     #[error("{0}")]
     Credentials(&'static str),
@@ -41,10 +39,11 @@ pub enum GatewayError {
     /// The server is not one this service may reach.
     #[error("this service does not reach {0}")]
     ServerNotAllowed(String),
-    /// The operator's configuration cannot be read or is malformed.
+    /// The operator's configuration cannot be read or is malformed; the text says why and is
+    /// for the operator's log only: the caller's answer does not repeat it.
     #[error("this service's configuration is unusable: {0}")]
     Config(String),
-    /// The request could not be read from the engine.
-    #[error("the request could not be read: {0}")]
-    Read(String),
+    /// The request's body could not be read from the engine.
+    #[error("the request body could not be read")]
+    Read,
 }

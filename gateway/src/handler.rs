@@ -1,9 +1,10 @@
 //! One request to one response: route, check, call the connector, render.
 //!
-//! The checks run in this order, and each refusal happens before anything after it: the path
-//! and method (404, 405), the content type (415), the credentials (401), the body (400), the
-//! server (400 when it cannot be resolved, 403 when this service does not reach it). Only then
-//! is the connector called, so a refused request makes no outbound connection.
+//! The checks run in this order, and each refusal happens before anything after it: the body's
+//! size while it is read (413, in `wasi_http`), then the path and method (404, 405), the
+//! content type (415), the credentials (401), the body (400), the server (400 when it cannot
+//! be resolved, 403 when this service does not reach it). Only then is the connector called,
+//! with the origin that was checked, so a refused request makes no outbound connection.
 
 use qualys_platforms::ApiServer;
 
@@ -19,7 +20,8 @@ use crate::request::Request;
 use crate::routes::{self, Action, Route};
 use crate::wit::Connection;
 
-/// The response to `request`. `allow_list` is read only for a request that names a server.
+/// The response to `request`. `allow_list` is read only for an action request that passed
+/// every check before the server's.
 pub fn respond(
     request: &Request,
     connector: &impl Connector,
@@ -49,21 +51,30 @@ fn run_action(
     allow_list: impl FnOnce() -> Result<AllowList, GatewayError>,
 ) -> Result<Response, GatewayError> {
     if !request.declares_json_or_nothing() {
-        let declared = request.content_type.clone().unwrap_or_default();
-        return Err(GatewayError::UnsupportedMediaType(declared));
+        return Err(GatewayError::UnsupportedMediaType);
     }
     let credentials = inputs::credentials(request.authorization.as_deref())?;
     let (fields, input) = inputs::parse_body(action, &request.body)?;
+    let named = fields
+        .server
+        .as_deref()
+        .is_some_and(|server| !server.trim().is_empty());
     let server =
         ApiServer::resolve(fields.server.as_deref(), &credentials.username).map_err(|error| {
             GatewayError::Server {
-                message: error.message,
+                // Without a server the error is about the user name: say so without it.
+                message: if named {
+                    error.message
+                } else {
+                    "no server given, and the user name names no Qualys platform".to_owned()
+                },
                 hint: error.hint,
             }
         })?;
     allow_list()?.check(&server)?;
+    // The connector is given the origin just checked, so it cannot resolve another one.
     let conn = Connection {
-        server: fields.server,
+        server: Some(server.base_url()),
         username: credentials.username,
         password: credentials.password,
         timeout_ms: fields.timeout_ms,
@@ -213,10 +224,31 @@ mod tests {
             *connector.calls.borrow(),
             vec![(
                 "deactivate-user",
-                Some("US2".to_owned()),
+                Some("https://qualysapi.qg2.apps.qualys.com".to_owned()),
                 "pw-secret".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn without_a_server_the_connector_gets_the_platform_of_the_user_name() {
+        let connector = Recorder::default();
+        // `acme_es1`: `_` after the letters is US1.
+        respond(&post("/v1/test-connection", "{}"), &connector, platforms);
+        let server = connector.calls.borrow()[0].1.clone();
+        assert_eq!(server.as_deref(), Some("https://qualysapi.qualys.com"));
+    }
+
+    #[test]
+    fn a_user_name_without_a_platform_is_refused_without_repeating_it() {
+        let connector = Recorder::default();
+        let mut request = post("/v1/test-connection", r#"{"server":"  "}"#);
+        let token = base64::engine::general_purpose::STANDARD.encode("nameless77:pw-secret");
+        request.authorization = Some(format!("Basic {token}"));
+        let response = respond(&request, &connector, platforms);
+        assert_eq!(response.status, 400);
+        assert!(!String::from_utf8_lossy(&response.body).contains("nameless77"));
+        assert!(connector.calls.borrow().is_empty());
     }
 
     #[test]

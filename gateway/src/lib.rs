@@ -14,8 +14,8 @@
 //! and the origins of the `wasi:config` key `allowed_origins`. Anything else is refused before
 //! the connector runs, so before any outbound connection.
 //!
-//! Layers: [`component`] (the export, wasm only) reads the request and writes the response
-//! through [`wasi_http`]; [`handler`] routes ([`routes`]), checks and calls the [`connector`].
+//! Layers: `component` (the export, wasm only) reads the request and writes the response
+//! through `wasi_http`; [`handler`] routes ([`routes`]), checks and calls the [`connector`].
 #![deny(missing_docs)]
 
 #[allow(missing_docs)] // generated from the WIT, whose comments are its documentation

@@ -52,9 +52,17 @@ impl Response {
         }
     }
 
+    /// `value` as JSON with `status` (500 when it cannot be written).
+    pub fn serialized(status: u16, value: &impl Serialize) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => Self::json(status, body),
+            Err(_) => Self::json(500, UNWRITABLE.to_vec()),
+        }
+    }
+
     /// `value` as a 200 JSON response.
     pub fn ok(value: &impl Serialize) -> Self {
-        Self::json(200, to_json(value))
+        Self::serialized(200, value)
     }
 
     /// Adds a header.
@@ -64,6 +72,7 @@ impl Response {
     }
 
     /// The value of header `name`, if set.
+    #[cfg(test)]
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -72,11 +81,15 @@ impl Response {
     }
 }
 
-/// `value` as JSON bytes. The views below serialise without failing (strings, numbers,
-/// booleans, lists and options only), so the empty object stands in for what cannot happen.
-fn to_json(value: &impl Serialize) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
-}
+/// The answer to a result that cannot be written as JSON. The views below hold only strings,
+/// numbers, booleans, lists and options, which serialise without failing; should one fail all
+/// the same, the caller gets this error, never a success.
+const UNWRITABLE: &[u8] = br#"{"error":{"kind":"bad-response","message":"the result could not be written as JSON","http_status":null,"qualys_code":null,"retry_after_secs":null,"hint":null}}"#;
+
+/// What the caller reads when the operator's configuration is unusable; why goes to the
+/// operator's log only.
+const CONFIG_MESSAGE: &str =
+    "this service's configuration is unusable; the engine's log says why (for its operator)";
 
 /// The response to a connector result: `ok` rendered by `render`, or the error.
 pub fn action_result<T>(result: Result<T, Error>, render: impl FnOnce(&T) -> Response) -> Response {
@@ -89,11 +102,11 @@ pub fn action_result<T>(result: Result<T, Error>, render: impl FnOnce(&T) -> Res
 /// The response to one of the connector's errors.
 pub fn action_error(error: &Error) -> Response {
     let status = status_of(error.kind);
-    let response = Response::json(
+    let response = Response::serialized(
         status,
-        to_json(&ErrorResponse {
+        &ErrorResponse {
             error: ErrorJson::of(error),
-        }),
+        },
     );
     match (error.kind, error.retry_after_secs) {
         (ErrorKind::RateLimited, Some(seconds)) => {
@@ -142,9 +155,9 @@ pub fn gateway_error(error: &GatewayError) -> Response {
         GatewayError::NotFound(_) => (404, ErrorKind::NotFound, None),
         GatewayError::MethodNotAllowed { .. } => (405, ErrorKind::InvalidInput, None),
         GatewayError::BodyTooLarge { .. } => (413, ErrorKind::InvalidInput, None),
-        GatewayError::UnsupportedMediaType(_) => (415, ErrorKind::InvalidInput, None),
+        GatewayError::UnsupportedMediaType => (415, ErrorKind::InvalidInput, None),
         GatewayError::Credentials(_) => (401, ErrorKind::AuthFailed, None),
-        GatewayError::Body(_) | GatewayError::Read(_) => (400, ErrorKind::InvalidInput, None),
+        GatewayError::Body(_) | GatewayError::Read => (400, ErrorKind::InvalidInput, None),
         GatewayError::Server { hint, .. } => (400, ErrorKind::InvalidInput, hint.as_deref()),
         GatewayError::ServerNotAllowed(_) => (
             403,
@@ -156,17 +169,21 @@ pub fn gateway_error(error: &GatewayError) -> Response {
         ),
         GatewayError::Config(_) => (500, ErrorKind::Transport, None),
     };
+    let message = match error {
+        GatewayError::Config(_) => CONFIG_MESSAGE.to_owned(),
+        _ => error.to_string(),
+    };
     let body = ErrorResponse {
         error: ErrorJson {
             kind: kind_name(kind),
-            message: error.to_string(),
+            message,
             http_status: None,
             qualys_code: None,
             retry_after_secs: None,
             hint,
         },
     };
-    let response = Response::json(status, to_json(&body));
+    let response = Response::serialized(status, &body);
     match error {
         GatewayError::MethodNotAllowed { allow, .. } => {
             response.with_header("allow", (*allow).to_owned())
@@ -480,10 +497,7 @@ mod tests {
 
     #[test]
     fn refusals_of_the_gateway_have_their_statuses_and_headers() {
-        let method = gateway_error(&GatewayError::MethodNotAllowed {
-            method: "GET".to_owned(),
-            allow: "POST",
-        });
+        let method = gateway_error(&GatewayError::MethodNotAllowed { allow: "POST" });
         assert_eq!((method.status, method.header("allow")), (405, Some("POST")));
         let credentials = gateway_error(&GatewayError::Credentials("no"));
         assert_eq!(credentials.status, 401);
@@ -497,7 +511,7 @@ mod tests {
             413
         );
         assert_eq!(
-            gateway_error(&GatewayError::UnsupportedMediaType("text/plain".to_owned())).status,
+            gateway_error(&GatewayError::UnsupportedMediaType).status,
             415
         );
         assert_eq!(

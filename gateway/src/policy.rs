@@ -74,20 +74,30 @@ fn origin_of(entry: &str) -> Result<String, GatewayError> {
 }
 
 /// The allow-list of this service: the platforms and the operator's `wasi:config` origins.
+/// Why the configuration is unusable goes to the engine's log (`wasi:cli/stderr`), for the
+/// operator; the caller gets [`GatewayError::Config`], whose answer does not repeat it.
 #[cfg(all(target_arch = "wasm32", feature = "operator-config"))]
 pub fn configured() -> Result<AllowList, GatewayError> {
+    use crate::bindings::wasi::cli::stderr;
     use crate::bindings::wasi::config::store;
-    let entries = store::get(CONFIG_KEY).map_err(|error| {
+    let read = store::get(CONFIG_KEY).map_err(|error| {
         let why = match error {
             store::Error::Upstream(why) | store::Error::Io(why) => why,
         };
         GatewayError::Config(format!("wasi:config could not be read: {why}"))
-    })?;
+    });
     let platforms = AllowList::qualys_platforms();
-    match entries {
-        Some(entries) => platforms.with_entries(&entries),
-        None => Ok(platforms),
+    let allowed = match read {
+        Ok(Some(entries)) => platforms.with_entries(&entries),
+        Ok(None) => Ok(platforms),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = &allowed {
+        let line = format!("qualys-connector-served: {error}\n");
+        // Nothing more can be done when the log itself cannot be written.
+        let _ = stderr::get_stderr().blocking_write_and_flush(line.as_bytes());
     }
+    allowed
 }
 
 /// The allow-list of this service: the Qualys platforms (built without the operator's
@@ -151,6 +161,30 @@ mod tests {
                 .check(&server("https://qualysapi.example.internal:8443"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn spellings_of_an_allowed_origin_match_it_and_look_alikes_do_not() {
+        let allowed = AllowList::qualys_platforms()
+            .with_entries("http://127.0.0.1:8080")
+            .unwrap();
+        let cases = [
+            ("HTTPS://QUALYSAPI.QUALYS.COM", true),
+            ("https://qualysapi.qualys.com:443", true),
+            ("https://qualysapi.qualys.com/api/2.0/fo/", true),
+            ("http://127.0.0.1:8080/", true),
+            ("https://qualysapi.qualys.com.", false),
+            ("https://qualysapi.qualys.com:8443", false),
+            ("http://localhost:8080", false),
+            ("http://[::1]:8080", false),
+            ("http://[::ffff:127.0.0.1]:8080", false),
+            ("https://qualysapi.qualys.com@attacker.example", false),
+        ];
+        for (text, expected) in cases {
+            let verdict = ApiServer::resolve(Some(text), "acme")
+                .is_ok_and(|server| allowed.check(&server).is_ok());
+            assert_eq!(verdict, expected, "{text}");
+        }
     }
 
     #[test]

@@ -75,7 +75,6 @@ pub fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
     };
     if *method != allow {
         return Err(GatewayError::MethodNotAllowed {
-            method: method.name().to_owned(),
             allow: if allow == Method::Get { "GET" } else { "POST" },
         });
     }

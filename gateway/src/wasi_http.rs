@@ -67,9 +67,8 @@ fn method_name(method: WasiMethod) -> String {
 
 /// The whole body, at most [`BODY_CAP`] bytes.
 fn read_body(request: &IncomingRequest) -> Result<Vec<u8>, GatewayError> {
-    let unreadable = || GatewayError::Read("the body stream is not available".to_owned());
-    let body = request.consume().map_err(|()| unreadable())?;
-    let stream = body.stream().map_err(|()| unreadable())?;
+    let body = request.consume().map_err(|()| GatewayError::Read)?;
+    let stream = body.stream().map_err(|()| GatewayError::Read)?;
     let mut bytes = Vec::new();
     loop {
         match stream.blocking_read(READ_CHUNK) {
@@ -80,9 +79,7 @@ fn read_body(request: &IncomingRequest) -> Result<Vec<u8>, GatewayError> {
                 bytes.extend_from_slice(&chunk);
             }
             Err(StreamError::Closed) => break,
-            Err(StreamError::LastOperationFailed(error)) => {
-                return Err(GatewayError::Read(error.to_debug_string()));
-            }
+            Err(StreamError::LastOperationFailed(_)) => return Err(GatewayError::Read),
         }
     }
     Ok(bytes)

@@ -345,9 +345,7 @@ fn flatten<T>(result: Result<Result<T, ActionError>, ConnectorError>) -> Result<
 /// What a failed instance or export means: a full pool (nothing ran), else a trap.
 fn failure(error: wasmtime::Error) -> ConnectorError {
     if error.is::<PoolConcurrencyLimitError>() {
-        return ConnectorError::Config(format!(
-            "the runtime's instance pool is full, the action did not run: {error:#}"
-        ));
+        return ConnectorError::PoolFull(format!("{error:#}"));
     }
     ConnectorError::Trap(format!("{error:#}"))
 }

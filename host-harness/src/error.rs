@@ -28,11 +28,14 @@ pub enum ConnectorError {
     /// loaded. An instance that fails at call time is a [`Trap`](Self::Trap).
     #[error("could not load the component: {0}")]
     Load(String),
-    /// The harness was configured wrongly (a bad route, say), or a call found its runtime's
-    /// instance pool full (see [`PoolingLimits`](crate::runtime::PoolingLimits)) and did not
-    /// run.
+    /// The harness was configured wrongly (a bad route, say).
     #[error("harness configuration: {0}")]
     Config(String),
+    /// The call found its runtime's instance pool full (see
+    /// [`PoolingLimits`](crate::runtime::PoolingLimits)) and did not run: nothing was sent, and
+    /// the same call may be made again once a running call has ended.
+    #[error("the runtime's instance pool is full, the action did not run: {0}")]
+    PoolFull(String),
 }
 
 impl ConnectorError {

@@ -72,7 +72,7 @@ struct RuntimeInner {
 /// - a component that does not fit one instance's limits fails to load
 ///   ([`ConnectorError::Load`], naming the limit);
 /// - a call made while `concurrent_calls` calls are running fails at once with
-///   [`ConnectorError::Config`] ("the runtime's instance pool is full"), without instantiating
+///   [`ConnectorError::PoolFull`], without instantiating
 ///   the component; the next call after one has ended gets its instance;
 /// - a guest growing its memory past `memory_bytes` is stopped with
 ///   [`ConnectorError::MemoryLimit`].

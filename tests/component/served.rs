@@ -18,6 +18,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
+use hyper::body::{Body, Frame};
 use hyper_util::rt::TokioIo;
 use qualys_simulator::{
     Fault, FaultRule, Simulator, SimulatorConfig, UserStatus, accounts, scenario,
@@ -127,7 +128,11 @@ impl Service {
     }
 
     /// Sends `request` on a new connection and reads the whole answer.
-    pub async fn send(&self, request: Request<Full<Bytes>>) -> Answer {
+    pub async fn send<B>(&self, request: Request<B>) -> Answer
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let stream = tokio::net::TcpStream::connect(self.addr)
             .await
             .expect("the engine accepts connections");
@@ -251,6 +256,29 @@ pub(crate) fn post_request(
         builder = builder.header("authorization", basic(username, password));
     }
     builder.body(Full::new(body)).expect("a valid request")
+}
+
+/// A body of `left` spaces sent in 64 KiB chunks without a length: HTTP/1.1 sends it
+/// chunked, so only the bytes themselves can show it is over the cap.
+struct UnsizedSpaces {
+    left: usize,
+}
+
+impl Body for UnsizedSpaces {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let chunk = self.left.min(64 * 1024);
+        if chunk == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.left -= chunk;
+        std::task::Poll::Ready(Some(Ok(Frame::data(Bytes::from(vec![b' '; chunk])))))
+    }
 }
 
 /// `Basic base64(username:password)`.
@@ -596,6 +624,26 @@ async fn a_body_over_the_cap_is_refused_and_one_at_the_cap_is_read(engine: Engin
     let over = service.send(over).await;
     assert_eq!((over.status, over.kind().as_str()), (413, "invalid-input"));
 
+    let unsized_over = Request::post("/v1/activate-users")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header(
+            "authorization",
+            basic(accounts::MANAGER.login, accounts::MANAGER.password),
+        )
+        .body(UnsizedSpaces { left: BODY_CAP + 1 })
+        .expect("a valid request");
+    let unsized_over = service.send(unsized_over).await;
+    assert_eq!(
+        (unsized_over.status, unsized_over.kind().as_str()),
+        (413, "invalid-input")
+    );
+    assert_eq!(
+        sim.requests().len(),
+        requests_before,
+        "a refused body reached Qualys"
+    );
+
     // Exactly the cap: a valid body padded with spaces to BODY_CAP bytes is read and parsed.
     let body = on(
         &sim,
@@ -710,6 +758,34 @@ async fn the_password_never_comes_back(engine: Engine) {
     }
 }
 
+async fn a_malformed_configuration_is_told_to_the_operator_not_to_the_caller(engine: Engine) {
+    let sim = Simulator::start(SimulatorConfig::default())
+        .await
+        .expect("simulator starts");
+    let entry = "qualysapi.internal-no-scheme.example";
+    let service =
+        tokio::task::block_in_place(|| Service::start(engine, Build::Configurable, entry));
+    let answer = service
+        .post("test-connection", manager(), &on(&sim, json!({})))
+        .await;
+    assert_eq!(answer.status, 500, "{}", answer.json());
+    assert!(
+        !answer.everything().contains(entry),
+        "{}",
+        answer.everything()
+    );
+    assert!(sim.requests().is_empty());
+    let started = Instant::now();
+    while !service.output().contains(entry) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the engine's log does not name the entry:\n{}",
+            service.output()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Every test above, for one engine.
 macro_rules! engine_tests {
     ($module:ident, $engine:expr) => {
@@ -734,6 +810,12 @@ macro_rules! engine_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_server_outside_the_allow_list_is_refused_before_any_request() {
                 super::a_server_outside_the_allow_list_is_refused_before_any_request($engine).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_malformed_configuration_is_told_to_the_operator_not_to_the_caller() {
+                super::a_malformed_configuration_is_told_to_the_operator_not_to_the_caller($engine)
+                    .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,6 +115,20 @@ impl Action {
         (clients * per_client).max(100)
     }
 
+    /// Whether a 200 body is the whole result: a report, or a page of all 1,000 agents (what
+    /// the in-process run checks too).
+    fn answered_in_full(self, body: &[u8]) -> bool {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return false;
+        };
+        match self {
+            Action::TestConnection => value["api_server"].is_string(),
+            Action::Search => value["agents"]
+                .as_array()
+                .is_some_and(|agents| agents.len() == SEARCH_LIMIT as usize),
+        }
+    }
+
     fn path(self) -> &'static str {
         match self {
             Action::TestConnection => "/v1/test-connection",
@@ -291,8 +305,9 @@ async fn client(
         let response = sender.send_request(request).await?;
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
-        if status == 200 && !bytes.is_empty() {
-            latencies.push(sent.elapsed());
+        let latency = sent.elapsed();
+        if status == 200 && action.answered_in_full(&bytes) {
+            latencies.push(latency);
         }
     }
     Ok(latencies)
