@@ -83,6 +83,8 @@ pub async fn rows(connector: &Connector, simulator: &Simulator) -> BenchResult<V
 pub const CLIENTS: [usize; 3] = [1, 16, 64];
 /// Agents one search returns.
 const SEARCH_LIMIT: u32 = 1_000;
+/// The key each agent of a served page has once.
+const ASSET_ID_KEY: &[u8] = br#""asset_id":"#;
 /// Requests of the run that must lose nothing.
 const SOAK_REQUESTS: usize = 1_000;
 /// Clients of that run.
@@ -116,16 +118,18 @@ impl Action {
     }
 
     /// Whether a 200 body is the whole result: a report, or a page of all 1,000 agents (what
-    /// the in-process run checks too).
+    /// the in-process run checks too). Counted, not parsed, so the check costs the client well
+    /// under a millisecond of the time between two requests.
     fn answered_in_full(self, body: &[u8]) -> bool {
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-            return false;
-        };
         match self {
-            Action::TestConnection => value["api_server"].is_string(),
-            Action::Search => value["agents"]
-                .as_array()
-                .is_some_and(|agents| agents.len() == SEARCH_LIMIT as usize),
+            Action::TestConnection => body.starts_with(br#"{"api_server":"#),
+            Action::Search => {
+                let agents = body
+                    .windows(ASSET_ID_KEY.len())
+                    .filter(|window| *window == ASSET_ID_KEY)
+                    .count();
+                agents == SEARCH_LIMIT as usize
+            }
         }
     }
 
