@@ -14,6 +14,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::support::run_captured;
+
 /// The security scheme of every action.
 const BASIC: &str = "qualysBasic";
 
@@ -69,17 +71,10 @@ fn validate(document: &str, name: &str) -> (bool, String) {
 }
 
 fn run_validator(validator: &Path, file: &Path) -> (bool, String) {
-    let output = Command::new(validator)
-        .args(["--schema", "3.1"])
-        .arg(file)
-        .output()
-        .unwrap_or_else(|error| panic!("{} does not start: {error}", validator.display()));
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), said)
+    let mut command = Command::new(validator);
+    command.args(["--schema", "3.1"]).arg(file);
+    let (status, said) = run_captured(command);
+    (status.success(), said)
 }
 
 /// What a `$ref` inside the document points at.

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::openapi::validator;
 use crate::served::{Answer, Engine, Service, manager, on, post_request, served};
-use crate::support::workspace_root;
+use crate::support::{run_captured, workspace_root};
 
 /// Every status the test must have recorded at least once.
 const STATUSES: [u16; 12] = [200, 400, 401, 403, 404, 405, 409, 413, 415, 429, 502, 504];
@@ -115,19 +115,10 @@ fn check(exchanges: &[Value], name: &str) -> (Option<i32>, String) {
 
 fn run_checker(document: &Path, exchanges: &Path) -> (Option<i32>, String) {
     let checker = workspace_root().join("tests/openapi/check_answers.py");
-    let python = python();
-    let output = Command::new(&python)
-        .arg(&checker)
-        .arg(document)
-        .arg(exchanges)
-        .output()
-        .unwrap_or_else(|error| panic!("{} does not start: {error}", python.display()));
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code(), said)
+    let mut command = Command::new(python());
+    command.arg(&checker).arg(document).arg(exchanges);
+    let (status, said) = run_captured(command);
+    (status.code(), said)
 }
 
 /// Every action's 200 and both documents.

@@ -177,3 +177,17 @@ pub fn workspace_root() -> PathBuf {
         .map(Path::to_owned)
         .unwrap_or_default()
 }
+
+/// Runs `command` to its end; its exit status and everything it printed (stdout, then
+/// stderr). Fails the test when it cannot start.
+pub fn run_captured(mut command: std::process::Command) -> (std::process::ExitStatus, String) {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("{command:?} does not start: {error}"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status, said)
+}
