@@ -12,6 +12,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -26,6 +27,12 @@ use qualys_simulator::{
 use serde_json::{Value, json};
 
 use crate::support::{RUN_XTASK_TOOLS, built_by_xtask, tool, workspace_root};
+
+/// The engine's ports: from here, `PORTS` of them, all below the ephemeral range.
+const FIRST_PORT: u16 = 20_000;
+const PORTS: u32 = 12_000;
+/// Engines started before one keeps its port.
+const START_ATTEMPTS: usize = 3;
 
 /// How long an engine may take to listen (jco transpiles the component first).
 const START_DEADLINE: Duration = Duration::from_secs(180);
@@ -77,7 +84,16 @@ impl Service {
     /// `build` served by `engine` on a free loopback port, the operator allowing
     /// `allowed_origins` (comma-separated origins; empty: the Qualys platforms only).
     pub fn start(engine: Engine, build: Build, allowed_origins: &str) -> Service {
-        let port = free_port();
+        for _ in 0..START_ATTEMPTS {
+            if let Some(service) = Self::start_on(engine, build, allowed_origins, free_port()) {
+                return service;
+            }
+        }
+        panic!("the engine lost its port to another process {START_ATTEMPTS} times");
+    }
+
+    /// The engine on `port`; `None` when it exited because the port was taken first.
+    fn start_on(engine: Engine, build: Build, allowed_origins: &str, port: u16) -> Option<Service> {
         let log = std::env::temp_dir().join(format!(
             "qualys-served-{engine:?}-{}-{port}.log",
             std::process::id()
@@ -97,21 +113,27 @@ impl Service {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             log,
         };
-        service.wait_until_listening();
-        service
+        service.wait_until_listening().then_some(service)
     }
 
-    fn wait_until_listening(&mut self) {
+    /// Waits until the engine says it listens on its port and the port accepts: a port that
+    /// accepts before the engine says so belongs to someone else. False when the engine
+    /// exited because the port was in use.
+    fn wait_until_listening(&mut self) -> bool {
+        let announced = format!("127.0.0.1:{}", self.addr.port());
         let started = Instant::now();
         while started.elapsed() < START_DEADLINE {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "the engine exited ({status}) before listening:\n{}",
-                    self.output()
-                );
+                let output = self.output();
+                if output.contains("in use") || output.contains("EADDRINUSE") {
+                    return false;
+                }
+                panic!("the engine exited ({status}) before listening:\n{output}");
             }
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
-                return;
+            if self.output().contains(&announced)
+                && TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
+            {
+                return true;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -234,12 +256,20 @@ fn engine_command(engine: Engine, build: Build, allowed_origins: &str, port: u16
     }
 }
 
-/// A port nothing listens on now.
+/// A loopback port nothing listens on now, below the kernel's ephemeral ports (32768 and up
+/// on Linux), so that no socket bound to port 0 (the simulators of the tests running beside)
+/// is given it while the engine starts.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free loopback port")
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id().wrapping_mul(7_919);
+    for _ in 0..PORTS {
+        let offset = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % PORTS;
+        let port = FIRST_PORT + u16::try_from(offset).expect("PORTS fits a port number");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port from {FIRST_PORT}");
 }
 
 /// `POST /v1/<action>` with a body of `content_type`.
