@@ -286,11 +286,9 @@ mod tests {
         for (request, status) in cases {
             let response = respond(&request, &connector, platforms);
             assert_eq!(
-                response.status,
-                status,
-                "{} {}",
-                request.method.name(),
-                request.path
+                response.status, status,
+                "{:?} {}",
+                request.method, request.path
             );
             assert!(!String::from_utf8_lossy(&response.body).contains("pw-secret"));
         }

@@ -11,19 +11,8 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
-    /// Any other method, by name.
-    Other(String),
-}
-
-impl Method {
-    /// The method's name.
-    pub fn name(&self) -> &str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Other(name) => name,
-        }
-    }
+    /// Any other method: no route takes it.
+    Other,
 }
 
 /// The parts of a request the gateway reads.

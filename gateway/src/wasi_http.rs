@@ -32,7 +32,7 @@ pub fn read_request(request: IncomingRequest) -> Result<Request, GatewayError> {
     let method = match request.method() {
         WasiMethod::Get => Method::Get,
         WasiMethod::Post => Method::Post,
-        other => Method::Other(method_name(other)),
+        _ => Method::Other,
     };
     let target = request.path_with_query().unwrap_or_default();
     let authorization = header("authorization");
@@ -46,23 +46,6 @@ pub fn read_request(request: IncomingRequest) -> Result<Request, GatewayError> {
         content_type,
         body,
     })
-}
-
-/// The name of a method the routes do not take.
-fn method_name(method: WasiMethod) -> String {
-    let name = match method {
-        WasiMethod::Get => "GET",
-        WasiMethod::Head => "HEAD",
-        WasiMethod::Post => "POST",
-        WasiMethod::Put => "PUT",
-        WasiMethod::Delete => "DELETE",
-        WasiMethod::Connect => "CONNECT",
-        WasiMethod::Options => "OPTIONS",
-        WasiMethod::Trace => "TRACE",
-        WasiMethod::Patch => "PATCH",
-        WasiMethod::Other(name) => return name,
-    };
-    name.to_owned()
 }
 
 /// The whole body, at most [`BODY_CAP`] bytes.

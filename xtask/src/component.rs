@@ -54,24 +54,18 @@ pub fn check_imports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
     Ok(names)
 }
 
-/// The component's imports, named as [`check_imports`] names them.
-pub fn imports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
+/// The component's imports and exports, named as [`check_imports`] names imports, from one
+/// decoding of its type information.
+pub fn imports_and_exports(component: &[u8]) -> Result<(Vec<String>, Vec<String>), XtaskError> {
     let (resolve, world) = decode(component)?;
-    Ok(resolve.worlds[world]
-        .imports
-        .keys()
-        .map(|key| import_name(&resolve, key))
-        .collect())
-}
-
-/// The component's exports, named as [`check_imports`] names imports.
-pub fn exports(component: &[u8]) -> Result<Vec<String>, XtaskError> {
-    let (resolve, world) = decode(component)?;
-    Ok(resolve.worlds[world]
-        .exports
-        .keys()
-        .map(|key| import_name(&resolve, key))
-        .collect())
+    let names = |keys: &mut dyn Iterator<Item = &WorldKey>| -> Vec<String> {
+        keys.map(|key| import_name(&resolve, key)).collect()
+    };
+    let world = &resolve.worlds[world];
+    Ok((
+        names(&mut world.imports.keys()),
+        names(&mut world.exports.keys()),
+    ))
 }
 
 /// The world a component's type information describes.

@@ -111,7 +111,7 @@ fn build_gateway(variant: &Variant) -> Result<Vec<u8>, XtaskError> {
         .join("guest")
         .join("qualys_gateway.wasm");
     let gateway = component::encode(&read(&core)?)?;
-    let imports = component::imports(&gateway)?;
+    let (imports, _) = component::imports_and_exports(&gateway)?;
     let declared = component::declared_imports(&wit_dir(), variant.gateway_world)?;
     component::check_within_world(&imports, &declared)?;
     Ok(gateway)
@@ -143,10 +143,9 @@ fn compose(gateway: &[u8], connector: &[u8]) -> Result<Vec<u8>, XtaskError> {
 /// Fails unless `served` imports within its world, exports only the incoming handler, and
 /// nests the connector component unchanged.
 fn check_served(variant: &Variant, served: &[u8], connector: &[u8]) -> Result<(), XtaskError> {
-    let imports = component::imports(served)?;
+    let (imports, exports) = component::imports_and_exports(served)?;
     let declared = component::declared_imports(&wit_dir(), variant.served_world)?;
     component::check_within_world(&imports, &declared)?;
-    let exports = component::exports(served)?;
     if exports != [INCOMING_HANDLER] {
         return Err(XtaskError::Component(format!(
             "{} must export {INCOMING_HANDLER} alone; it exports [{}]",
