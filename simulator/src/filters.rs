@@ -297,14 +297,7 @@ pub(crate) fn parse_qualys_date(value: &str) -> Option<OffsetDateTime> {
 mod tests {
     use super::*;
     use crate::agents::Dataset;
-
-    fn criterion(field: &str, operator: &str, value: &str) -> Criterion {
-        Criterion {
-            field: field.to_owned(),
-            operator: operator.to_owned(),
-            value: value.to_owned(),
-        }
-    }
+    use crate::service_request::tests::criterion;
 
     fn filter(criteria: &[Criterion]) -> AssetFilter {
         AssetFilter::compile(criteria).expect("valid criteria")

@@ -230,10 +230,11 @@ fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, InvalidRequest>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn criterion(field: &str, operator: &str, value: &str) -> Criterion {
+    /// A criterion of the request body, for the tests of this crate.
+    pub(crate) fn criterion(field: &str, operator: &str, value: &str) -> Criterion {
         Criterion {
             field: field.to_owned(),
             operator: operator.to_owned(),
